@@ -1,0 +1,54 @@
+import * as tf from '@tensorflow/tfjs';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { writeFileAtomic } from './atomic';
+
+/**
+ * tfjs IOHandler for a local directory (model.json + weights.bin). Pure tfjs has no file:// handler:
+ * saving says "Cannot find any save handlers" and loading tries fetch().
+ */
+export function fileIO(dir: string): tf.io.IOHandler {
+  return {
+    async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
+      const weightData = artifacts.weightData
+        ? new Uint8Array(tf.io.concatenateArrayBuffers(
+          Array.isArray(artifacts.weightData) ? artifacts.weightData : [artifacts.weightData]))
+        : new Uint8Array(0);
+      const modelJson = {
+        format: artifacts.format ?? 'layers-model',
+        generatedBy: artifacts.generatedBy,
+        convertedBy: artifacts.convertedBy ?? null,
+        modelTopology: artifacts.modelTopology,
+        trainingConfig: artifacts.trainingConfig,
+        userDefinedMetadata: artifacts.userDefinedMetadata,
+        weightsManifest: [{ paths: ['./weights.bin'], weights: artifacts.weightSpecs ?? [] }],
+      };
+      await writeFileAtomic(path.join(dir, 'weights.bin'), weightData);
+      await writeFileAtomic(path.join(dir, 'model.json'), JSON.stringify(modelJson));
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+    },
+    async load(): Promise<tf.io.ModelArtifacts> {
+      const jsonPath = path.join(dir, 'model.json');
+      const modelJson = JSON.parse(await fs.readFile(jsonPath, 'utf8')) as tf.io.ModelJSON;
+      return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
+        const specs: tf.io.WeightsManifestEntry[] = [];
+        const buffers: Uint8Array[] = [];
+        for (const group of manifest) {
+          specs.push(...group.weights);
+          for (const p of group.paths) buffers.push(await fs.readFile(path.join(dir, p)));
+        }
+        const total = Buffer.concat(buffers);
+        return [specs, total.buffer.slice(total.byteOffset, total.byteOffset + total.byteLength)];
+      });
+    },
+  };
+}
+
+export async function loadLayersModelFromDir(dir: string): Promise<tf.LayersModel> {
+  try {
+    await fs.access(path.join(dir, 'model.json'));
+  } catch {
+    throw new Error(`No tfjs layers model in ${dir} (expected model.json and its weight files).`);
+  }
+  return tf.loadLayersModel(fileIO(dir));
+}
