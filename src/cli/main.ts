@@ -1,0 +1,169 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import type { EngineRequest, JobEvent, ResultByRequest, TrainConfig } from '../shared/engineProtocol';
+import { initBackend, type BackendPreference } from '../engine/backend';
+import { runJob } from '../engine/engine';
+import { ConfigError } from '../engine/train/config';
+import { ProgressPrinter, type OutputMode } from './progress';
+import { printResult } from './printResult';
+import { runDemo } from './demo';
+
+/** Exit codes: 0 success, 1 failure (one-line reason), 2 usage error. */
+class UsageError extends Error {}
+
+const int = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be an integer.`);
+  return n;
+};
+const num = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number.`);
+  return n;
+};
+
+interface GlobalOpts { json?: boolean; verbose?: boolean; backend: BackendPreference }
+
+const program = new Command('cxr-lab')
+  .description('Train, evaluate and explain image classifiers on a folder of images (chest X-rays first).')
+  .option('--json', 'print one JSON line per event and the result as JSON (stdout)')
+  .option('--verbose', 'print stack traces on failure')
+  .addOption(new Option('--backend <name>', 'tfjs backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'))
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+const globals = () => program.opts<GlobalOpts>();
+
+/** Runs one engine job in this process with a progress display; Ctrl-C cancels cleanly, twice exits. */
+async function run<R extends Exclude<EngineRequest, { type: 'cancel' | 'info' }>>(req: R): Promise<ResultByRequest[R['type']]> {
+  const g = globals();
+  const mode: OutputMode = g.json ? 'json' : process.stderr.isTTY ? 'tty' : 'plain';
+  const printer = new ProgressPrinter(mode);
+  const backend = await initBackend(g.backend);
+  printer.line(`backend: ${backend.name} (threads ${backend.threads}${backend.simd ? ', SIMD' : ''})`);
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130);
+    printer.line('Cancelling after the current batch… (Ctrl-C again to quit at once)');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const result = await runJob(req, controller.signal, (e: JobEvent) => printer.handle(e));
+    printer.done();
+    return result;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+function output(kind: keyof ResultByRequest, result: unknown): void {
+  if (globals().json) process.stdout.write(JSON.stringify({ type: 'result', request: kind, result }) + '\n');
+  else printResult(kind, result);
+}
+
+program.command('info')
+  .description('print the backend in use, threads, SIMD, versions and the model registry')
+  .action(async () => {
+    const result = await runJob({ type: 'info', id: 0, backend: globals().backend }, new AbortController().signal, () => {});
+    output('info', result);
+  });
+
+program.command('scan <dataset>')
+  .description('scan a dataset folder and print its classes and health report')
+  .option('--patient-pattern <regex>', 'regex whose first group is the patient id in a file name')
+  .action(async (dataset: string, o: { patientPattern?: string }) => {
+    output('scan', await run({ type: 'scan', id: 0, root: dataset, patientPattern: o.patientPattern }));
+  });
+
+program.command('train <dataset>')
+  .description('fine-tune a model on a folder with one sub-folder per class (or train/ val/ test/)')
+  .option('--arch <name>', 'densenet121 | resnet18 | resnet50 | squeezenet1_1 | vgg16 | mobilenetv2', 'densenet121')
+  .option('--epochs <n>', 'epochs', int('--epochs'))
+  .option('--batch <n>', 'batch size', int('--batch'))
+  .option('--micro-batch <n>', 'images per pass; the batch is reached by gradient accumulation (default: fits the backend)', int('--micro-batch'))
+  .option('--lr <x>', 'Adam learning rate', num('--lr'))
+  .option('--image-size <n>', 'square input size in pixels', int('--image-size'))
+  .option('--val-per-class <n>', 'validation images per class', int('--val-per-class'))
+  .option('--test-per-class <n>', 'test images per class', int('--test-per-class'))
+  .option('--val-fraction <x>', 'validation fraction per class (instead of a count)', num('--val-fraction'))
+  .option('--test-fraction <x>', 'test fraction per class (instead of a count)', num('--test-fraction'))
+  .addOption(new Option('--sampler <name>', 'weighted (1/class count) or shuffle').choices(['weighted', 'shuffle']))
+  .addOption(new Option('--scheduler <name>', 'learning-rate schedule').choices(['step', 'cosine', 'plateau', 'none']))
+  .option('--step-size <n>', 'StepLR period in epochs (plateau: patience)', int('--step-size'))
+  .option('--gamma <x>', 'StepLR / plateau factor', num('--gamma'))
+  .option('--seed <n>', 'seed of split, sampler and augmentation', int('--seed'))
+  .option('--width-multiplier <x>', 'MobileNetV2 width multiplier', num('--width-multiplier'))
+  .option('--pretrained <dir>', 'tfjs layers model to use as backbone')
+  .option('--freeze-backbone', 'train only the new head')
+  .option('--patient-pattern <regex>', 'regex whose first group is the patient id in a file name')
+  .option('--out <runDir>', 'run directory (default .cxr-lab/runs/<time>-<arch>)')
+  .action(async (dataset: string, o: Record<string, unknown>) => {
+    const config: Partial<TrainConfig> = {
+      arch: o.arch as string, epochs: o.epochs as number, batchSize: o.batch as number, microBatch: o.microBatch as number,
+      lr: o.lr as number, imageSize: o.imageSize as number, valPerClass: o.valPerClass as number, testPerClass: o.testPerClass as number,
+      valFraction: o.valFraction as number, testFraction: o.testFraction as number,
+      sampler: o.sampler as TrainConfig['sampler'], scheduler: o.scheduler as TrainConfig['scheduler'],
+      stepSize: o.stepSize as number, gamma: o.gamma as number, seed: o.seed as number, widthMultiplier: o.widthMultiplier as number,
+      pretrained: o.pretrained as string, freezeBackbone: o.freezeBackbone as boolean, patientPattern: o.patientPattern as string,
+    };
+    output('train', await run({ type: 'train', id: 0, dataset, config, runDir: o.out as string | undefined }));
+  });
+
+program.command('resume <runDir>')
+  .description('continue a cancelled or interrupted run from its last checkpoint')
+  .action(async (runDir: string) => output('train', await run({ type: 'train', id: 0, dataset: '', config: {}, resume: runDir })));
+
+program.command('evaluate <runDir>')
+  .description("confusion matrix and per-class metrics of a run's best checkpoint")
+  .addOption(new Option('--split <name>', 'split of the run to evaluate').choices(['test', 'val', 'train']))
+  .option('--data <dir>', 'evaluate on every image of another class-folder dataset (labels by folder name)')
+  .addOption(new Option('--checkpoint <which>', 'checkpoint').choices(['best', 'last']).default('best'))
+  .action(async (runDir: string, o: { split?: 'test' | 'val' | 'train'; data?: string; checkpoint: 'best' | 'last' }) => {
+    if (o.split && o.data) throw new UsageError('Use either --split or --data, not both.');
+    output('evaluate', await run({ type: 'evaluate', id: 0, runDir, split: o.split, data: o.data, checkpoint: o.checkpoint }));
+  });
+
+program.command('explain <runDir> <image...>')
+  .description('Grad-CAM heatmap and overlay for each image')
+  .option('--class <nameOrIndex>', 'class to explain (default: the predicted one)')
+  .option('--layer <name>', "target layer (default: the model's usual one)")
+  .option('--out <dir>', "output folder (default: the run's cams/)")
+  .addOption(new Option('--checkpoint <which>', 'checkpoint').choices(['best', 'last']).default('best'))
+  .action(async (runDir: string, images: string[], o: { class?: string; layer?: string; out?: string; checkpoint: 'best' | 'last' }) => {
+    const classIndex = o.class === undefined ? undefined : await resolveClass(runDir, o.class);
+    output('explain', await run({ type: 'explain', id: 0, runDir, images, classIndex, layer: o.layer, outDir: o.out, checkpoint: o.checkpoint }));
+  });
+
+program.command('demo')
+  .description('generate a phantom X-ray dataset, train a small model, evaluate and explain it (no network)')
+  .option('--out <dir>', 'where to put the dataset and the run', 'cxr-lab-demo')
+  .action(async (o: { out: string }) => {
+    await runDemo(o.out, run, (text) => { if (!globals().json) console.log(text); });
+  });
+
+async function resolveClass(runDir: string, value: string): Promise<number> {
+  const { RunStore } = await import('../engine/run/runStore');
+  const classes = (await RunStore.open(runDir)).info.dataset.classes;
+  const byName = classes.indexOf(value);
+  if (byName >= 0) return byName;
+  const n = Number(value);
+  if (Number.isInteger(n) && n >= 0 && n < classes.length) return n;
+  throw new UsageError(`Unknown class "${value}"; this run's classes are: ${classes.map((c, i) => `${i}=${c}`).join(', ')}.`);
+}
+
+async function main(): Promise<void> {
+  try {
+    await program.parseAsync(process.argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exit(err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? 0 : 2);
+    }
+    const e = err as Error;
+    const usage = e instanceof UsageError || e instanceof ConfigError;
+    process.stderr.write(`\ncxr-lab: ${e.message}\n`);
+    if (globals().verbose && e.stack) process.stderr.write(e.stack + '\n');
+    process.exit(usage ? 2 : 1);
+  }
+}
+
+void main();

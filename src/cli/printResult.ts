@@ -1,0 +1,40 @@
+import type { EvalResult, ExplainResult, InfoResult, ResultByRequest, ScanSummary, TrainResult } from '../shared/engineProtocol';
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+export function formatEval(r: EvalResult): string {
+  const rows = r.perClass.map((c) =>
+    `  ${c.className.padEnd(18)} ${pct(c.accuracy).padStart(7)} ${pct(c.precision).padStart(9)} ${pct(c.recall).padStart(7)} ${c.f1.toFixed(3).padStart(6)} ${String(c.support).padStart(7)}`);
+  return [
+    `${r.name}: accuracy ${pct(r.accuracy)}, macro-F1 ${r.macroF1.toFixed(3)}`,
+    `  ${'class'.padEnd(18)} ${'acc'.padStart(7)} ${'precision'.padStart(9)} ${'recall'.padStart(7)} ${'F1'.padStart(6)} ${'support'.padStart(7)}`,
+    ...rows,
+    `  confusion matrix (rows true, columns predicted): ${JSON.stringify(r.confusion)}`,
+    `  ${r.jsonPath}`,
+    `  ${r.pngPath}`,
+  ].join('\n');
+}
+
+const printers: { [K in keyof ResultByRequest]: (r: ResultByRequest[K]) => string } = {
+  info: (r: InfoResult) => [
+    `backend: ${r.backend} (threads ${r.threads}, SIMD ${r.simd ? 'on' : 'off'})`,
+    ...r.tried.map((t) => `  not used: ${t.name} — ${t.error}`),
+    `versions: ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    `models: ${r.models.join(', ')}`,
+  ].join('\n'),
+  scan: (r: ScanSummary) => [
+    `${r.root} (${r.layout}): ${r.classes.length} classes`,
+    ...Object.entries(r.perClass).map(([c, n]) => `  ${c}: ${n}`),
+    ...r.issues.map((i) => `  ${i.severity}: ${i.message}`),
+  ].join('\n'),
+  train: (r: TrainResult) => `run ${r.status} after ${r.epochsDone} epoch(s): ${r.runDir}` +
+    (r.best ? `\nbest checkpoint: epoch ${r.best.epoch}, val loss ${r.best.valLoss.toFixed(4)}, val acc ${pct(r.best.valAcc)}` : ''),
+  evaluate: formatEval,
+  explain: (r: ExplainResult) => r.items.map((i) =>
+    `${i.image}: ${i.className} (${pct(i.probabilities[i.classIndex])}), layer ${i.layer}\n  ${i.overlay}\n  ${i.heatmap}`).join('\n'),
+  cancel: (r) => (r.cancelled ? 'cancelled' : 'nothing to cancel'),
+};
+
+export function printResult(kind: keyof ResultByRequest, result: unknown): void {
+  console.log((printers[kind] as (r: unknown) => string)(result));
+}

@@ -1,0 +1,57 @@
+import type { JobEvent } from '../shared/engineProtocol';
+
+export type OutputMode = 'tty' | 'plain' | 'json';
+
+export function formatSeconds(s: number | undefined): string {
+  if (s === undefined || !Number.isFinite(s)) return '--';
+  const t = Math.round(s);
+  const h = Math.floor(t / 3600), m = Math.floor((t % 3600) / 60), sec = t % 60;
+  return h ? `${h}h${String(m).padStart(2, '0')}m` : m ? `${m}m${String(sec).padStart(2, '0')}s` : `${sec}s`;
+}
+
+export function bar(done: number, total: number, width = 24): string {
+  const f = total > 0 ? Math.min(1, done / total) : 0;
+  const n = Math.round(f * width);
+  return `[${'#'.repeat(n)}${'.'.repeat(width - n)}]`;
+}
+
+/** Turns job events into terminal output: a live bar with ETA on a TTY, plain lines in logs, JSON lines with --json. */
+export class ProgressPrinter {
+  private live = false;
+  private lastPlain = '';
+
+  constructor(private readonly mode: OutputMode, private readonly out: NodeJS.WriteStream = process.stderr) {}
+
+  handle(e: JobEvent): void {
+    if (this.mode === 'json') { process.stdout.write(JSON.stringify(e) + '\n'); return; }
+    if (e.type === 'progress') {
+      const epoch = e.epoch ? `epoch ${e.epoch}/${e.epochs} ` : '';
+      const line = `${epoch}${e.phase} ${bar(e.done, e.total)} ${e.done}/${e.total}${e.message ? ' ' + e.message : ''}  ETA ${formatSeconds(e.etaSeconds)}`;
+      if (this.mode === 'tty') {
+        this.out.write(`\r\x1b[2K${line}`);
+        this.live = true;
+      } else if (e.done === e.total && `${epoch}${e.phase}` !== this.lastPlain) {
+        this.lastPlain = `${epoch}${e.phase}`;
+        this.line(`${epoch}${e.phase} done (${e.total})`);
+      }
+      return;
+    }
+    if (e.type === 'epoch-end') {
+      const r = e.record;
+      this.line(`epoch ${r.epoch}: train loss ${r.trainLoss.toFixed(4)} acc ${(100 * r.trainAcc).toFixed(1)}% | val loss ${r.valLoss.toFixed(4)} acc ${(100 * r.valAcc).toFixed(1)}% | lr ${r.lr.toExponential(1)} | ${r.seconds.toFixed(1)}s${r.best ? ' | best ✓' : ''}`);
+      return;
+    }
+    this.line(e.level === 'info' ? e.message : `${e.level}: ${e.message}`);
+  }
+
+  /** A message of the command itself (results, paths). */
+  line(text: string): void {
+    if (this.mode === 'json') return;
+    if (this.live) { this.out.write('\r\x1b[2K'); this.live = false; }
+    this.out.write(text + '\n');
+  }
+
+  done(): void {
+    if (this.live) { this.out.write('\n'); this.live = false; }
+  }
+}

@@ -1,0 +1,103 @@
+import * as tf from '@tensorflow/tfjs';
+import { GraphSplit, splitAtLayer } from './graphSplit';
+
+export interface CamResult {
+  /** height*width values in [0,1], row-major, upsampled to the input size. */
+  cam: Float32Array;
+  width: number;
+  height: number;
+  /** Softmax of the logits. */
+  probabilities: number[];
+  classIndex: number;
+  layer: string;
+  activationShape: number[];
+}
+
+/**
+ * Class activation map skeleton, after jacobgil/pytorch-grad-cam's BaseCAM: forward to the target layer,
+ * gradient of the class logit w.r.t. its activation, per-channel weights (the only part a method
+ * defines), weighted channel sum, ReLU, bilinear upsampling to the input size, min-max to [0,1].
+ */
+export abstract class BaseCam {
+  private split: GraphSplit | null;
+
+  /** `model` must output logits (no softmax): the gradient of a saturated softmax carries little signal. */
+  constructor(model: tf.LayersModel, readonly layerName: string) {
+    this.split = splitAtLayer(model, layerName);
+  }
+
+  /** One weight per channel of the target activation, from the activation and d(score)/d(activation). */
+  protected abstract channelWeights(activations: tf.Tensor4D, grads: tf.Tensor4D): tf.Tensor;
+
+  /** @param input [1,H,W,3], already normalised as the model expects. @param classIndex default: predicted class. */
+  compute(input: tf.Tensor4D, classIndex?: number): CamResult {
+    const split = this.split;
+    if (!split) throw new Error('CAM: compute() after dispose()');
+    if (input.rank !== 4 || input.shape[0] !== 1) {
+      throw new Error(`CAM: expected input of shape [1,H,W,C], got [${input.shape.join(',')}]`);
+    }
+    const [, height, width] = input.shape;
+    if (classIndex !== undefined) checkClassIndex(classIndex, split.numClasses);
+    let result: CamResult | undefined;
+    tf.tidy(() => {
+      const outs = split.features.predict(input);
+      const [activation, ...extras] = (Array.isArray(outs) ? outs : [outs]) as [tf.Tensor4D, ...tf.Tensor[]];
+
+      // The head's forward pass inside tf.grad also yields the logits: read them there rather than
+      // running the head twice (it holds VGG's large dense layers).
+      let probabilities: number[] = [];
+      let chosen = -1;
+      const classScore = (a: tf.Tensor): tf.Scalar => {
+        // Inference mode: Dropout off, BatchNorm uses its moving statistics.
+        const logits = (split.head.apply([a, ...extras], { training: false }) as tf.Tensor).reshape([-1]);
+        probabilities = Array.from(tf.softmax(logits).dataSync());
+        chosen = classIndex ?? probabilities.indexOf(Math.max(...probabilities));
+        // A one-hot dot product, not gather: gather's gradient (UnsortedSegmentSum) has no wasm kernel.
+        return tf.sum(tf.mul(logits, tf.oneHot(chosen, logits.shape[0]))) as tf.Scalar;
+      };
+      const grads = tf.grad(classScore)(activation) as tf.Tensor4D;
+
+      const channels = activation.shape[3];
+      const weights = this.channelWeights(activation, grads);
+      if (weights.size !== channels) {
+        throw new Error(`CAM: channelWeights returned ${weights.size} values for ${channels} channels`);
+      }
+      const weighted = activation.mul(weights.reshape([1, 1, 1, channels])).sum(-1, true) as tf.Tensor4D;
+      const upsampled = tf.image.resizeBilinear(tf.relu(weighted), [height, width], false, true);
+      const cam = minMaxNormalise(upsampled);
+      result = {
+        cam: cam.dataSync() as Float32Array,
+        width,
+        height,
+        probabilities,
+        classIndex: chosen,
+        layer: this.layerName,
+        activationShape: activation.shape.slice(),
+      };
+    });
+    return result!;
+  }
+
+  /**
+   * Drop the split models. They own no weights (their layers are the wrapped model's), so only the
+   * head's reference counts on those layers are released; the wrapped model stays usable.
+   */
+  dispose(): void {
+    if (!this.split) return;
+    this.split.head.dispose();
+    this.split = null;
+  }
+}
+
+function checkClassIndex(classIndex: number, numClasses: number): void {
+  const inRange = Number.isInteger(classIndex) && classIndex >= 0 && (numClasses < 0 || classIndex < numClasses);
+  if (!inRange) throw new Error(`CAM: classIndex ${classIndex} out of range 0..${numClasses - 1}`);
+}
+
+/** Scale to [0,1]; a constant map (e.g. all zero after ReLU) becomes all zero rather than NaN. */
+function minMaxNormalise(x: tf.Tensor): tf.Tensor {
+  const min = x.min();
+  const range = x.max().sub(min);
+  const safeRange = tf.where(range.greater(0), range, tf.onesLike(range));
+  return x.sub(min).div(safeRange);
+}

@@ -1,0 +1,268 @@
+/**
+ * Scan a dataset folder: find the layout and classes, decode every image once to weed out broken files,
+ * attach patient ids, and produce a health report. Broken files are excluded and reported; the scan only
+ * fails (DatasetError) when nothing usable is left.
+ */
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { SplitName } from '../../shared/engineProtocol';
+import { errorText, IMAGE_EXTENSIONS, ImageDecodeError, openImage, type ImageInfo } from './decode';
+import { DatasetError } from './errors';
+import { buildHealthReport, listText } from './health';
+import { assignPatients } from './metadata';
+
+export type { SplitName };
+export { DatasetError };
+
+export interface ImageItem {
+  /** Absolute path. */
+  path: string;
+  /** Relative to the dataset root, '/' separators. */
+  rel: string;
+  label: number;
+  className: string;
+  /** Patient id, or `rel` when unknown (the file is then its own group). */
+  patient: string;
+  /** Set in the split-folders layout. */
+  presetSplit?: SplitName;
+}
+
+export interface HealthIssue {
+  severity: 'error' | 'warning' | 'info';
+  /** 'empty-file' | 'not-image' | 'truncated' | 'unreadable' | 'unsupported-format' | 'empty-class' | 'empty-class-in-split'
+   *  | 'tiny-class' | 'single-class' | 'mixed-channels' | 'stray-file' | 'stray-folder' | 'unknown-class' | 'missing-class'
+   *  | 'class-imbalance' | 'patient-unknown' | 'metadata-*' */
+  kind: string;
+  /** One clear sentence. */
+  message: string;
+  /** Absolute path. */
+  file?: string;
+  className?: string;
+}
+
+export interface HealthReport {
+  issues: HealthIssue[];
+  perClass: Record<string, number>;
+  perSplit?: Record<SplitName, Record<string, number>>;
+  size: { minWidth: number; maxWidth: number; minHeight: number; maxHeight: number; meanWidth: number; meanHeight: number };
+  /** e.g. {'1': 1200, '3': 63}; palette images count their palette's channels. */
+  channels: Record<string, number>;
+  formats: Record<string, number>;
+}
+
+export interface DatasetScan {
+  root: string;
+  layout: 'class-folders' | 'split-folders';
+  /** Sorted (code-point order, like torchvision's ImageFolder), or the forced order of `ScanOptions.classes`. */
+  classes: string[];
+  /** Only usable images, sorted by rel. */
+  items: ImageItem[];
+  excluded: { file: string; reason: string }[];
+  health: HealthReport;
+  patientSource: 'metadata.csv' | 'pattern' | 'none';
+  /** sha256 over sorted rel paths + byte sizes of the usable images. */
+  hash: string;
+}
+
+export interface ScanOptions {
+  /** Regex whose first capture group is the patient id, applied to the file name. */
+  patientPattern?: string;
+  /** Fully decode every image to catch truncation (default true); false reads headers only. */
+  verify?: boolean;
+  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+  /** Force class order/labels (e.g. from a trained run); other folders are reported and left out. */
+  classes?: string[];
+  /** Images decoded at once (default 4). */
+  concurrency?: number;
+}
+
+const SPLIT_FOLDERS: Record<string, SplitName> = {
+  train: 'train', training: 'train', val: 'val', valid: 'val', validation: 'val', test: 'test', testing: 'test',
+};
+
+/** Non-image files listed one by one; beyond this (say, an annotation file per image) they are summed up. */
+const MAX_STRAY_ISSUES = 20;
+
+interface Candidate { path: string; rel: string; className: string; presetSplit?: SplitName }
+
+export async function scanDataset(root: string, opts: ScanOptions = {}): Promise<DatasetScan> {
+  root = path.resolve(root);
+  const st = await fs.stat(root).catch(() => undefined);
+  if (!st) throw new DatasetError(`The dataset folder ${root} does not exist.`);
+  if (!st.isDirectory()) throw new DatasetError(`The dataset path ${root} is a file, not a folder of class folders.`);
+  opts.signal?.throwIfAborted();
+
+  const issues: HealthIssue[] = [];
+  const top = await listVisible(root);
+  const splitDirs = top.dirs.filter((d) => SPLIT_FOLDERS[d.toLowerCase()] !== undefined);
+  const splitDirsWithClasses = [];
+  for (const d of splitDirs) if ((await listVisible(path.join(root, d))).dirs.length > 0) splitDirsWithClasses.push(d);
+  const layout: DatasetScan['layout'] = splitDirsWithClasses.length > 0 ? 'split-folders' : 'class-folders';
+
+  // Class folders: (split?, class name, folder).
+  const classDirs: { split?: SplitName; className: string; dir: string; rel: string }[] = [];
+  const strayImage = (rel: string, where: string) => issues.push({ severity: 'warning', kind: 'stray-file', file: path.join(root, rel), message: `${rel} is an image ${where}, not inside a class folder, and was ignored.` });
+  if (layout === 'split-folders') {
+    for (const d of top.dirs) {
+      if (!splitDirsWithClasses.includes(d)) {
+        issues.push({ severity: 'warning', kind: 'stray-folder', file: path.join(root, d), message: `Folder ${d} is not a train, val or test folder and was ignored.` });
+        continue;
+      }
+      const split = SPLIT_FOLDERS[d.toLowerCase()];
+      const inner = await listVisible(path.join(root, d));
+      for (const c of inner.dirs) classDirs.push({ split, className: c, dir: path.join(root, d, c), rel: `${d}/${c}` });
+      for (const f of inner.files) if (isImageName(f)) strayImage(`${d}/${f}`, `directly in ${d}/`);
+    }
+  } else {
+    for (const c of top.dirs) classDirs.push({ className: c, dir: path.join(root, c), rel: c });
+  }
+  for (const f of top.files) if (isImageName(f)) strayImage(f, 'at the dataset root');
+
+  const folderClasses = [...new Set(classDirs.map((c) => c.className))].sort();
+  if (folderClasses.length === 0) {
+    throw new DatasetError(`No class folders found in ${root}: expected one sub-folder per class (e.g. COVID/, Normal/), or train/, val/ and test/ folders holding class folders.`);
+  }
+  const forced = opts.classes;
+  if (forced) {
+    const missing = forced.filter((c) => !folderClasses.includes(c));
+    if (missing.length > 0) issues.push({ severity: 'warning', kind: 'missing-class', message: `The dataset has no folder for class${missing.length > 1 ? 'es' : ''} ${listText(missing)}, which the model knows.` });
+  }
+
+  // Walk class folders: images become candidates, anything else is a stray file.
+  const candidates: Candidate[] = [];
+  const excluded: DatasetScan['excluded'] = [];
+  let strayCount = 0;
+  for (const cd of classDirs) {
+    const files = await walkFiles(cd.dir);
+    const unknown = forced !== undefined && !forced.includes(cd.className);
+    let unknownCount = 0;
+    for (const f of files) {
+      const rel = `${cd.rel}/${path.relative(cd.dir, f).split(path.sep).join('/')}`;
+      if (!isImageName(f)) {
+        if (++strayCount <= MAX_STRAY_ISSUES) issues.push({ severity: 'info', kind: 'stray-file', file: f, className: cd.className, message: `${rel} is not an image file and was ignored.` });
+      } else if (unknown) {
+        excluded.push({ file: f, reason: `class folder ${cd.className} is not one of the model's classes` });
+        unknownCount++;
+      } else candidates.push({ path: f, rel, className: cd.className, presetSplit: cd.split });
+    }
+    if (unknown) issues.push({ severity: 'warning', kind: 'unknown-class', className: cd.className, file: cd.dir, message: `Folder ${cd.rel} is not one of the model's classes (${listText(forced!)}); its ${unknownCount} images were left out.` });
+  }
+  if (strayCount > MAX_STRAY_ISSUES) {
+    const more = strayCount - MAX_STRAY_ISSUES;
+    issues.push({ severity: 'info', kind: 'stray-file', message: `${more} more non-image file${more === 1 ? ' was' : 's were'} ignored in the class folders.` });
+  }
+  candidates.sort((a, b) => compare(a.rel, b.rel));
+
+  // Decode every candidate (verify) or read its header, a few at a time.
+  const verify = opts.verify ?? true;
+  const probes = await probeAll(candidates, verify, opts);
+  const usable: { cand: Candidate; info: ImageInfo }[] = [];
+  probes.forEach((p, i) => {
+    const cand = candidates[i];
+    if ('info' in p) { usable.push({ cand, info: p.info }); return; }
+    excluded.push({ file: cand.path, reason: `${p.kind}: ${p.message}` });
+    issues.push({ severity: 'error', kind: p.kind, file: cand.path, className: cand.className, message: `${cand.rel} ${p.message}; it was left out.` });
+  });
+
+  // Classes: folder classes with at least one usable image (or the forced list, as is).
+  const usableCount = new Map<string, number>();
+  for (const u of usable) usableCount.set(u.cand.className, (usableCount.get(u.cand.className) ?? 0) + 1);
+  const emptyClasses = (forced ?? folderClasses).filter((c) => !usableCount.get(c) && folderClasses.includes(c));
+  for (const c of emptyClasses) {
+    const tried = candidates.filter((k) => k.className === c).length;
+    const why = tried === 0 ? 'has no image files' : `has no usable image (all ${tried} failed to decode)`;
+    issues.push({ severity: 'warning', kind: 'empty-class', className: c, message: forced ? `Class folder ${c} ${why}.` : `Class folder ${c} ${why}, so ${c} is not used as a class.` });
+  }
+  const classes = forced ? [...forced] : folderClasses.filter((c) => usableCount.get(c));
+  if (usable.length === 0 && forced && candidates.length === 0 && excluded.length > 0) {
+    throw new DatasetError(`No class folder in ${root} matches the model's classes (${listText(forced)}).`);
+  }
+  if (usable.length === 0) {
+    const first = excluded.find((e) => !e.reason.startsWith('class folder'));
+    throw new DatasetError(
+      candidates.length === 0
+        ? `No image files (${IMAGE_EXTENSIONS.join(', ')}) were found in the class folders of ${root}.`
+        : `None of the ${candidates.length} image files in ${root} could be used; for example ${first ? `${path.relative(root, first.file)} (${first.reason})` : 'every one failed to decode'}.`,
+    );
+  }
+
+  const items: ImageItem[] = usable.map(({ cand }) => ({
+    path: cand.path, rel: cand.rel, label: classes.indexOf(cand.className), className: cand.className, patient: cand.rel,
+    ...(cand.presetSplit ? { presetSplit: cand.presetSplit } : {}),
+  }));
+  const patients = await assignPatients(root, items, opts.patientPattern);
+  issues.push(...patients.issues);
+
+  const health = buildHealthReport({
+    classes, items, infos: usable.map((u) => u.info), issues,
+    presetSplits: layout === 'split-folders' ? [...new Set(splitDirsWithClasses.map((d) => SPLIT_FOLDERS[d.toLowerCase()]))] : undefined,
+  });
+  const hash = createHash('sha256');
+  usable.forEach(({ cand, info }) => hash.update(`${cand.rel}\t${info.bytes}\n`));
+  return { root, layout, classes, items, excluded, health, patientSource: patients.source, hash: hash.digest('hex') };
+}
+
+type Probe = { info: ImageInfo } | { kind: string; message: string };
+
+async function probeAll(cands: Candidate[], verify: boolean, opts: ScanOptions): Promise<Probe[]> {
+  const out: Probe[] = new Array(cands.length);
+  let next = 0;
+  let done = 0;
+  opts.onProgress?.(0, cands.length);
+  const worker = async () => {
+    while (next < cands.length) {
+      opts.signal?.throwIfAborted();
+      const i = next++;
+      try {
+        out[i] = { info: (await openImage(cands[i].path, verify)).info };
+      } catch (e) {
+        out[i] = e instanceof ImageDecodeError ? { kind: e.kind, message: e.message } : { kind: 'unreadable', message: `could not be read (${errorText(e)})` };
+      }
+      opts.onProgress?.(++done, cands.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 4) }, worker));
+  opts.signal?.throwIfAborted();
+  return out;
+}
+
+/** Non-hidden entries of a folder, sorted; symlinks are followed. */
+async function listVisible(dir: string): Promise<{ dirs: string[]; files: string[] }> {
+  const dirs: string[] = [];
+  const files: string[] = [];
+  for (const e of await fs.readdir(dir, { withFileTypes: true })) {
+    if (e.name.startsWith('.')) continue;
+    let isDir = e.isDirectory();
+    let isFile = e.isFile();
+    if (e.isSymbolicLink()) {
+      const s = await fs.stat(path.join(dir, e.name)).catch(() => undefined);
+      isDir = !!s?.isDirectory();
+      isFile = !!s?.isFile();
+    }
+    if (isDir) dirs.push(e.name);
+    else if (isFile) files.push(e.name);
+  }
+  return { dirs: dirs.sort(compare), files: files.sort(compare) };
+}
+
+/** All non-hidden files under `dir` (nested folders too, like ImageFolder); a symlink loop is walked once. */
+async function walkFiles(dir: string, seen = new Set<string>()): Promise<string[]> {
+  const real = await fs.realpath(dir);
+  if (seen.has(real)) return [];
+  seen.add(real);
+  const { dirs, files } = await listVisible(dir);
+  const out = files.map((f) => path.join(dir, f));
+  for (const d of dirs) out.push(...(await walkFiles(path.join(dir, d), seen)));
+  return out;
+}
+
+function isImageName(f: string): boolean {
+  return IMAGE_EXTENSIONS.includes(path.extname(f).toLowerCase());
+}
+
+/** Code-point order, independent of locale (matches Python's sorted()). */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

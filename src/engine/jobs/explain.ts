@@ -1,0 +1,73 @@
+import * as tf from '@tensorflow/tfjs';
+import * as path from 'node:path';
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import type { ExplainItem, ExplainResult, JobEventSink } from '../../shared/engineProtocol';
+import { RUN_FILES } from '../../shared/runFiles';
+import { writeJsonAtomic } from '../io/atomic';
+import { loadDisplayImage, loadImageTensorData, type Normalization } from '../dataset/preprocess';
+import { GradCam } from '../cam/gradCam';
+import { writeCamImages } from '../cam/camImages';
+import { loadCheckpointModel, readCheckpointMeta } from '../run/checkpoint';
+import { RunStore } from '../run/runStore';
+
+export interface ExplainOptions {
+  runDir: string; images: string[]; classIndex?: number; layer?: string; outDir?: string;
+  checkpoint?: 'best' | 'last'; alpha?: number; signal?: AbortSignal; emit: JobEventSink;
+}
+
+/** Largest side of the overlay written beside the image: enough to read, small enough to send to a webview. */
+const DISPLAY_SIZE = 512;
+
+/** Grad-CAM heatmap, overlay and class probabilities for each image, with a run's checkpoint. */
+export async function explainImages(o: ExplainOptions): Promise<ExplainResult> {
+  const run = await RunStore.open(o.runDir);
+  const { classes } = run.info.dataset;
+  if (o.classIndex !== undefined && !(o.classIndex >= 0 && o.classIndex < classes.length)) {
+    throw new Error(`Class ${o.classIndex} does not exist; this run's classes are ${classes.map((c, i) => `${i}=${c}`).join(', ')}.`);
+  }
+  const checkpointDir = path.join(run.dir, o.checkpoint === 'last' ? RUN_FILES.last : RUN_FILES.best);
+  if (!(await readCheckpointMeta(checkpointDir))) throw new Error(`Run ${run.info.id} has no ${o.checkpoint ?? 'best'} checkpoint yet.`);
+  const model = await loadCheckpointModel(checkpointDir);
+  const layer = o.layer ?? run.info.model.camLayer;
+  if (!model.layers.some((l) => l.name === layer)) {
+    const last = model.layers.slice(-8).map((l) => l.name).join(', ');
+    model.dispose();
+    throw new Error(`Layer "${layer}" is not in this model; its last layers are: ${last}.`);
+  }
+  const cam = new GradCam(model, layer);
+  const outDir = path.resolve(o.outDir ?? path.join(run.dir, RUN_FILES.cams));
+  const norm = { imageSize: run.info.config.imageSize, normalization: run.info.model.normalization as Normalization };
+  const items: ExplainItem[] = [];
+  try {
+    for (const [i, image] of o.images.entries()) {
+      if (o.signal?.aborted) break;
+      o.emit({ type: 'progress', phase: 'explain', done: i, total: o.images.length, message: path.basename(image) });
+      const file = path.resolve(image);
+      const data = await loadImageTensorData(file, norm).catch((e: Error) => {
+        throw new Error(`Cannot read ${file}: ${e.message}`);
+      });
+      const input = tf.tensor4d(data, [1, norm.imageSize, norm.imageSize, 3]);
+      const result = (() => { try { return cam.compute(input, o.classIndex); } finally { input.dispose(); } })();
+      const display = await loadDisplayImage(file, DISPLAY_SIZE);
+      const className = classes[result.classIndex];
+      const prefix = path.join(outDir, `${await imageKey(file)}-${className}-gradcam`);
+      await fs.mkdir(outDir, { recursive: true });
+      const { heatmap, overlay } = await writeCamImages(result, display, prefix, { alpha: o.alpha });
+      const json = `${prefix}.json`;
+      const item: ExplainItem = { image: file, classIndex: result.classIndex, className, probabilities: result.probabilities, layer, heatmap, overlay, json };
+      await writeJsonAtomic(json, { ...item, classes, method: 'gradcam', runId: run.info.id, checkpoint: o.checkpoint ?? 'best' });
+      items.push(item);
+    }
+    o.emit({ type: 'progress', phase: 'explain', done: items.length, total: o.images.length });
+  } finally {
+    cam.dispose();
+    model.dispose();
+  }
+  return { items };
+}
+
+/** Stable short key of an image's content, so a CAM is found again for the same file wherever it moves. */
+async function imageKey(file: string): Promise<string> {
+  return createHash('sha256').update(await fs.readFile(file)).digest('hex').slice(0, 12);
+}

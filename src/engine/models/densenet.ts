@@ -1,0 +1,60 @@
+import * as tf from '@tensorflow/tfjs';
+import type { ModelBuildOptions, ModelSpec } from './registry';
+import {
+  apply, batchNorm, checkBuildOptions, concat, conv, globalAvgPool, imageInput, linear, maxPool, relu, type Sym,
+} from './blocks';
+
+/** torchvision.models.densenet (memory-efficient off, drop_rate 0). */
+
+const GROWTH_RATE = 32;
+const BN_SIZE = 4;
+
+/** BN-ReLU-Conv1x1-BN-ReLU-Conv3x3, its output concatenated to its input (torch cats all previous maps). */
+function denseLayer(x: Sym, name: string): Sym {
+  let y = relu(batchNorm(x, `${name}.norm1`), `${name}.relu1`);
+  y = conv(y, `${name}.conv1`, { filters: BN_SIZE * GROWTH_RATE, kernelSize: 1 });
+  y = relu(batchNorm(y, `${name}.norm2`), `${name}.relu2`);
+  y = conv(y, `${name}.conv2`, { filters: GROWTH_RATE, kernelSize: 3, padding: 1 });
+  return concat([x, y], `${name}.concat`);
+}
+
+function denseBlock(x: Sym, name: string, numLayers: number): Sym {
+  for (let i = 1; i <= numLayers; i++) x = denseLayer(x, `${name}.denselayer${i}`);
+  return x;
+}
+
+/** BN-ReLU-Conv1x1 halving the channels, then AvgPool 2x2 stride 2. */
+function transition(x: Sym, name: string): Sym {
+  const channels = x.shape[3] as number;
+  let y = relu(batchNorm(x, `${name}.norm`), `${name}.relu`);
+  y = conv(y, `${name}.conv`, { filters: Math.floor(channels / 2), kernelSize: 1 });
+  return apply(tf.layers.averagePooling2d({ name: `${name}.pool`, poolSize: 2, strides: 2, padding: 'valid' }), y);
+}
+
+function buildDenseNet(arch: string, blockConfig: number[], opts: ModelBuildOptions): tf.LayersModel {
+  checkBuildOptions(arch, opts.numClasses, opts.imageSize);
+  const input = imageInput(opts.imageSize);
+  let x = conv(input, 'features.conv0', { filters: 64, kernelSize: 7, strides: 2, padding: 3 });
+  x = relu(batchNorm(x, 'features.norm0'), 'features.relu0');
+  x = maxPool(x, 'features.pool0', { poolSize: 3, strides: 2, padding: 1 });
+  blockConfig.forEach((numLayers, i) => {
+    x = denseBlock(x, `features.denseblock${i + 1}`, numLayers);
+    if (i < blockConfig.length - 1) x = transition(x, `features.transition${i + 1}`);
+  });
+  x = batchNorm(x, 'features.norm5');
+  // torchvision applies F.relu and adaptive_avg_pool2d functionally in forward()
+  x = relu(x, 'features.relu5');
+  x = globalAvgPool(x, 'avgpool');
+  const logits = linear(x, 'classifier', opts.numClasses);
+  return tf.model({ inputs: input, outputs: logits, name: arch });
+}
+
+export const densenet121: ModelSpec = {
+  name: 'densenet121',
+  description: 'DenseNet-121 (torchvision), 8.0M parameters',
+  normalization: 'imagenet',
+  // pytorch-grad-cam's choice for DenseNet: model.features[-1], i.e. norm5
+  defaultCamLayer: 'features.norm5',
+  headLayers: ['classifier'],
+  build: (opts) => buildDenseNet('densenet121', [6, 12, 24, 16], opts),
+};

@@ -1,0 +1,80 @@
+import * as tf from '@tensorflow/tfjs';
+import type { ModelBuildOptions, ModelSpec } from './registry';
+import {
+  add, batchNorm, checkBuildOptions, conv, globalAvgPool, imageInput, linear, maxPool, relu, type Sym,
+} from './blocks';
+
+/** torchvision.models.resnet (v1.5: the stride sits on the 3x3 conv of the bottleneck). */
+
+type BlockFn = (x: Sym, name: string, planes: number, strides: number) => Sym;
+
+/** Projection shortcut `downsample.0` (1x1 conv) + `downsample.1` (BN), when shape changes. */
+function shortcut(x: Sym, name: string, outChannels: number, strides: number): Sym {
+  const inChannels = x.shape[3];
+  if (strides === 1 && inChannels === outChannels) return x;
+  const y = conv(x, `${name}.downsample.0`, { filters: outChannels, kernelSize: 1, strides });
+  return batchNorm(y, `${name}.downsample.1`);
+}
+
+export const basicBlock: BlockFn = (x, name, planes, strides) => {
+  let y = conv(x, `${name}.conv1`, { filters: planes, kernelSize: 3, strides, padding: 1 });
+  y = relu(batchNorm(y, `${name}.bn1`), `${name}.relu1`);
+  y = conv(y, `${name}.conv2`, { filters: planes, kernelSize: 3, padding: 1 });
+  y = batchNorm(y, `${name}.bn2`);
+  y = add([y, shortcut(x, name, planes, strides)], `${name}.add`);
+  return relu(y, `${name}.relu2`);
+};
+
+export const bottleneck: BlockFn = (x, name, planes, strides) => {
+  let y = conv(x, `${name}.conv1`, { filters: planes, kernelSize: 1 });
+  y = relu(batchNorm(y, `${name}.bn1`), `${name}.relu1`);
+  y = conv(y, `${name}.conv2`, { filters: planes, kernelSize: 3, strides, padding: 1 });
+  y = relu(batchNorm(y, `${name}.bn2`), `${name}.relu2`);
+  y = conv(y, `${name}.conv3`, { filters: planes * 4, kernelSize: 1 });
+  y = batchNorm(y, `${name}.bn3`);
+  y = add([y, shortcut(x, name, planes * 4, strides)], `${name}.add`);
+  return relu(y, `${name}.relu3`);
+};
+
+function buildResNet(arch: string, block: BlockFn, layers: number[], opts: ModelBuildOptions): tf.LayersModel {
+  checkBuildOptions(arch, opts.numClasses, opts.imageSize);
+  const input = imageInput(opts.imageSize);
+  let x = conv(input, 'conv1', { filters: 64, kernelSize: 7, strides: 2, padding: 3 });
+  x = relu(batchNorm(x, 'bn1'), 'relu');
+  x = maxPool(x, 'maxpool', { poolSize: 3, strides: 2, padding: 1 });
+  layers.forEach((blocks, stage) => {
+    const planes = 64 * 2 ** stage;
+    for (let i = 0; i < blocks; i++) {
+      x = block(x, `layer${stage + 1}.${i}`, planes, i === 0 && stage > 0 ? 2 : 1);
+    }
+  });
+  x = globalAvgPool(x, 'avgpool');
+  const logits = linear(x, 'fc', opts.numClasses);
+  return tf.model({ inputs: input, outputs: logits, name: arch });
+}
+
+/** Output of the last residual block (pytorch-grad-cam's `model.layer4[-1]`). */
+function lastBlockOutput(layers: number[], lastRelu: string): string {
+  return `layer4.${layers[3] - 1}.${lastRelu}`;
+}
+
+const R18 = [2, 2, 2, 2];
+const R50 = [3, 4, 6, 3];
+
+export const resnet18: ModelSpec = {
+  name: 'resnet18',
+  description: 'ResNet-18 (torchvision), 11.7M parameters',
+  normalization: 'imagenet',
+  defaultCamLayer: lastBlockOutput(R18, 'relu2'),
+  headLayers: ['fc'],
+  build: (opts) => buildResNet('resnet18', basicBlock, R18, opts),
+};
+
+export const resnet50: ModelSpec = {
+  name: 'resnet50',
+  description: 'ResNet-50 (torchvision), 25.6M parameters',
+  normalization: 'imagenet',
+  defaultCamLayer: lastBlockOutput(R50, 'relu3'),
+  headLayers: ['fc'],
+  build: (opts) => buildResNet('resnet50', bottleneck, R50, opts),
+};

@@ -1,0 +1,45 @@
+import * as tf from '@tensorflow/tfjs';
+import { BatchLoader } from '../dataset/batchLoader';
+import type { ImageItem } from '../dataset/scan';
+import type { Normalization } from '../dataset/preprocess';
+
+export interface Predictions { items: ImageItem[]; labels: number[]; probabilities: number[][]; loss: number; failed: { item: ImageItem; error: string }[] }
+
+export interface PredictOptions {
+  imageSize: number; normalization: Normalization; batchSize: number; numClasses: number;
+  signal?: AbortSignal; onBatch?: (done: number, total: number) => void;
+}
+
+/** Inference over items streamed from disk: softmax probabilities and the mean cross-entropy. */
+export async function predictItems(model: tf.LayersModel, items: ImageItem[], o: PredictOptions): Promise<Predictions> {
+  const out: Predictions = { items: [], labels: [], probabilities: [], loss: 0, failed: [] };
+  let lossSum = 0;
+  let done = 0;
+  const loader = new BatchLoader(items, o.batchSize, { imageSize: o.imageSize, normalization: o.normalization, signal: o.signal });
+  for await (const batch of loader) {
+    out.failed.push(...batch.failed);
+    const n = batch.labels.length;
+    if (n > 0) {
+      const [probs, lossSumBatch] = tf.tidy(() => {
+        const logits = model.apply(tf.tensor4d(batch.x, [n, o.imageSize, o.imageSize, 3]), { training: false }) as tf.Tensor;
+        const ce = tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(batch.labels, 'int32'), o.numClasses), logits,
+          undefined, 0, tf.Reduction.SUM);
+        return [tf.softmax(logits).arraySync() as number[][], ce.dataSync()[0]];
+      });
+      lossSum += lossSumBatch;
+      out.items.push(...batch.items);
+      out.labels.push(...batch.labels);
+      out.probabilities.push(...probs);
+    }
+    done += n + batch.failed.length;
+    o.onBatch?.(done, items.length);
+  }
+  out.loss = out.items.length ? lossSum / out.items.length : NaN;
+  return out;
+}
+
+export function argMax(row: number[]): number {
+  let best = 0;
+  for (let i = 1; i < row.length; i++) if (row[i] > row[best]) best = i;
+  return best;
+}

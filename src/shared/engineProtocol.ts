@@ -1,0 +1,95 @@
+/**
+ * The one protocol between the extension host (or any parent) and the forked engine process.
+ * Plain data only: no runtime imports, so both sides can import it with `import type`.
+ */
+
+export type SplitName = 'train' | 'val' | 'test';
+export type SamplerName = 'weighted' | 'shuffle';
+export type SchedulerName = 'step' | 'cosine' | 'plateau' | 'none';
+export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+
+/** Everything that defines a training run; stored in run.json. */
+export interface TrainConfig {
+  arch: string;
+  epochs: number;
+  batchSize: number;
+  /** Images per forward/backward pass; batchSize is reached by gradient accumulation. 0 = pick for the backend. */
+  microBatch: number;
+  lr: number;
+  imageSize: number;
+  valPerClass: number;
+  testPerClass: number;
+  valFraction?: number;
+  testFraction?: number;
+  sampler: SamplerName;
+  scheduler: SchedulerName;
+  stepSize: number;
+  gamma: number;
+  seed: number;
+  pretrained?: string;
+  freezeBackbone: boolean;
+  widthMultiplier?: number;
+  patientPattern?: string;
+}
+
+export interface EpochRecord {
+  epoch: number; // 1-based
+  trainLoss: number;
+  trainAcc: number;
+  valLoss: number;
+  valAcc: number;
+  lr: number;
+  seconds: number;
+  best: boolean;
+}
+
+export type RunStatus = 'running' | 'completed' | 'cancelled' | 'failed';
+
+export interface TrainResult { runDir: string; status: RunStatus; epochsDone: number; best?: { epoch: number; valLoss: number; valAcc: number } }
+
+export interface ClassMetricsData { className: string; tp: number; fp: number; fn: number; tn: number; accuracy: number; precision: number; recall: number; f1: number; support: number }
+export interface EvalResult {
+  name: string;
+  jsonPath: string;
+  pngPath: string;
+  accuracy: number;
+  macroF1: number;
+  classes: string[];
+  confusion: number[][];
+  perClass: ClassMetricsData[];
+}
+
+export interface ExplainItem { image: string; classIndex: number; className: string; probabilities: number[]; layer: string; heatmap: string; overlay: string; json: string }
+export interface ExplainResult { items: ExplainItem[] }
+
+export interface ScanSummary { root: string; layout: string; classes: string[]; perClass: Record<string, number>; excluded: { file: string; reason: string }[]; issues: { severity: string; kind: string; message: string; file?: string }[] }
+
+export interface InfoResult { backend: string; threads: number; simd: boolean; versions: Record<string, string>; tried: { name: string; error: string }[]; models: string[] }
+
+// ---- requests (parent -> engine) ----
+export interface ScanRequest { type: 'scan'; id: number; root: string; patientPattern?: string }
+export interface TrainRequest { type: 'train'; id: number; dataset: string; config: Partial<TrainConfig>; runDir?: string; resume?: string }
+export interface EvaluateRequest { type: 'evaluate'; id: number; runDir: string; split?: SplitName; data?: string; checkpoint?: 'best' | 'last' }
+export interface ExplainRequest { type: 'explain'; id: number; runDir: string; images: string[]; classIndex?: number; layer?: string; outDir?: string; checkpoint?: 'best' | 'last' }
+export interface InfoRequest { type: 'info'; id: number; backend?: BackendChoice }
+export interface CancelRequest { type: 'cancel'; id: number; target: number }
+export type EngineRequest = ScanRequest | TrainRequest | EvaluateRequest | ExplainRequest | InfoRequest | CancelRequest;
+
+export interface ResultByRequest { scan: ScanSummary; train: TrainResult; evaluate: EvalResult; explain: ExplainResult; info: InfoResult; cancel: { cancelled: boolean } }
+
+// ---- events (engine -> parent) ----
+/** Progress of a phase: done/total units (batches, images, files), with an ETA when one can be estimated. */
+export interface ProgressEvent { type: 'progress'; id: number; phase: string; done: number; total: number; etaSeconds?: number; message?: string; epoch?: number; epochs?: number }
+export interface EpochEndEvent { type: 'epoch-end'; id: number; runDir: string; record: EpochRecord }
+export interface LogEvent { type: 'log'; id?: number; level: 'info' | 'warn' | 'error'; message: string }
+export interface ErrorEvent { type: 'error'; id: number; message: string; stack?: string }
+export interface ResultEvent<K extends keyof ResultByRequest = keyof ResultByRequest> { type: 'result'; id: number; request: K; result: ResultByRequest[K] }
+export interface ReadyEvent { type: 'ready'; backend: string }
+export type EngineEvent = ProgressEvent | EpochEndEvent | LogEvent | ErrorEvent | ResultEvent | ReadyEvent;
+
+/** Events a job reports while it runs; the host adds the request id. */
+export type JobEvent =
+  | Omit<ProgressEvent, 'id'>
+  | Omit<EpochEndEvent, 'id'>
+  | Omit<LogEvent, 'id'>;
+export type JobEventSink = (event: JobEvent) => void;
