@@ -15,7 +15,9 @@ export async function saveCheckpoint(dir: string, model: tf.LayersModel, meta: C
     await model.save(fileIO(tmp));
     await fs.writeFile(path.join(tmp, 'meta.json'), JSON.stringify(meta, null, 2));
     if (extra) {
-      const { data, specs } = await tf.io.encodeWeights(await extra.optimizer.getWeights());
+      const weights = await extra.optimizer.getWeights();
+      const { data, specs } = await tf.io.encodeWeights(weights);
+      weights[0].tensor.dispose(); // the iteration count is a fresh scalar; the moments belong to the optimizer
       await fs.writeFile(path.join(tmp, 'optimizer.bin'), new Uint8Array(data as ArrayBuffer));
       await fs.writeFile(path.join(tmp, 'optimizer.json'), JSON.stringify({ specs, config: extra.optimizer.getConfig() }));
       await fs.writeFile(path.join(tmp, 'trainer.json'), JSON.stringify(extra.state));
@@ -37,5 +39,6 @@ export async function restoreOptimizer(dir: string, optimizer: tf.Optimizer): Pr
   const buf = await fs.readFile(path.join(dir, 'optimizer.bin'));
   const named = tf.io.decodeWeights(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength), specs);
   await optimizer.setWeights(specs.map((s) => ({ name: s.name, tensor: named[s.name] })));
+  tf.dispose(Object.values(named)); // setWeights made its own variables from them
   return readJson<TrainerState>(path.join(dir, 'trainer.json'));
 }

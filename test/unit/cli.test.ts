@@ -1,0 +1,82 @@
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { generatePhantomDataset } from '../../src/engine/dataset/phantom';
+import type { RunInfo } from '../../src/shared/runFiles';
+
+// The CLI as users run it: the esbuild bundle (npm test builds it first).
+const CLI = path.resolve(__dirname, '../../dist/cli.js');
+let tmp: string;
+let data: string;
+const small = ['--arch', 'squeezenet1_1', '--image-size', '32', '--batch', '4', '--val-per-class', '2', '--test-per-class', '2'];
+
+const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: tmp, timeout: 120_000 });
+
+before(async () => {
+  await fs.access(CLI).catch(() => { throw new Error(`${CLI} is missing: run \`node esbuild.mjs\` first (npm test does).`); });
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cxr-cli-'));
+  data = path.join(tmp, 'data');
+  await generatePhantomDataset(data, { perClass: 8, size: 40, classes: 3, seed: 2 });
+});
+
+test('info names the backend and versions', () => {
+  const r = cli('info', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const info = JSON.parse(r.stdout.trim().split('\n').pop()!).result;
+  assert.ok(['wasm', 'cpu', 'tensorflow'].includes(info.backend));
+  assert.ok(info.versions.tfjs && info.models.includes('densenet121'));
+});
+
+test('usage errors exit 2, failures exit 1 with one line and no stack trace', async () => {
+  assert.equal(cli('train').status, 2);
+  assert.equal(cli('train', data, '--epochs', 'many').status, 2);
+  assert.equal(cli('train', data, '--sampler', 'magic').status, 2);
+  assert.equal(cli('train', data, '--epochs', '0').status, 2);
+  const empty = path.join(tmp, 'empty');
+  await fs.mkdir(path.join(empty, 'classA'), { recursive: true });
+  const r = cli('train', empty);
+  assert.equal(r.status, 1);
+  const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('cxr-lab:'));
+  assert.equal(lines.length, 1, r.stderr);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace without --verbose');
+  assert.equal(cli('evaluate', path.join(tmp, 'nowhere')).status, 1);
+});
+
+test('a run killed mid-training stays loadable and resumes to the end', async () => {
+  const runDir = path.join(tmp, 'killed');
+  const child = spawn(process.execPath, [CLI, '--json', 'train', data, ...small, '--epochs', '30', '--out', runDir], { cwd: tmp });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('"epoch-end"')) { child.kill('SIGKILL'); resolve(); }
+    });
+    child.on('exit', () => reject(new Error(`exited before an epoch ended: ${out.slice(-500)}`)));
+  });
+  await new Promise((r) => child.once('exit', r));
+  const info = JSON.parse(await fs.readFile(path.join(runDir, 'run.json'), 'utf8')) as RunInfo;
+  assert.ok(info.epochsDone >= 1);
+  assert.equal(info.status, 'running', 'a killed run is left as running with a dead pid');
+  const stray = (await fs.readdir(path.join(runDir, 'checkpoints'))).filter((d) => d !== 'best' && d !== 'last');
+  assert.ok(stray.every((d) => d.includes('.tmp-') || d.includes('.old-')), `unexpected ${stray}`);
+
+  const resumed = cli('resume', runDir, '--json');
+  assert.equal(resumed.status, 0, resumed.stderr);
+  const after = JSON.parse(await fs.readFile(path.join(runDir, 'run.json'), 'utf8')) as RunInfo;
+  assert.equal(after.status, 'completed');
+  assert.equal(after.epochsDone, 30);
+  const epochs = (await fs.readFile(path.join(runDir, 'history.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l).epoch);
+  assert.deepEqual(epochs, Array.from({ length: 30 }, (_, i) => i + 1));
+
+  const ev = cli('evaluate', runDir, '--split', 'val');
+  assert.equal(ev.status, 0, ev.stderr);
+  assert.match(ev.stdout, /val: accuracy/);
+  const ex = cli('explain', runDir, path.join(data, 'effusion', (await fs.readdir(path.join(data, 'effusion')))[0]), '--class', 'normal', '--out', path.join(tmp, 'cams'));
+  assert.equal(ex.status, 0, ex.stderr);
+  assert.match(ex.stdout, /normal/);
+  assert.ok((await fs.readdir(path.join(tmp, 'cams'))).some((f) => f.endsWith('-overlay.png')));
+  assert.equal(cli('explain', runDir, data, '--class', 'unicorn').status, 2);
+});
