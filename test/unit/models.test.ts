@@ -316,6 +316,8 @@ describe('pretrained backbone (Keras MobileNetV2 0.35)', () => {
         compared++;
       }
       assert.equal(compared, Object.keys(expected).length, 'every file weight is in the model');
+      const bn = model.layers.filter((l) => l.getClassName() === 'BatchNormalization');
+      assert.ok(bn.length > 0 && bn.every((l) => l.getConfig().momentum === 0.9), 'BatchNorm momentum is torch\'s 0.1 (tfjs 0.9), not Keras\'s 0.999');
     } finally {
       tf.dispose(expected);
       created.model.dispose();

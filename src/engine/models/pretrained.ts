@@ -34,6 +34,26 @@ export function patchInputSize(topology: unknown, imageSize: number): number {
   return patched;
 }
 
+/**
+ * Keras saves BatchNormalization with momentum 0.99-0.999; fine-tuning then keeps ImageNet's running
+ * statistics for hundreds of steps and validation (inference mode) sees the wrong ones. The recipe is
+ * PyTorch's, whose BatchNorm momentum 0.1 is tfjs's 0.9.
+ */
+export function patchBatchNormMomentum(topology: unknown, momentum: number): number {
+  let patched = 0;
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) { node.forEach(visit); return; }
+    if (!isObject(node)) return;
+    if (node.class_name === 'BatchNormalization' && isObject(node.config)) {
+      node.config.momentum = momentum;
+      patched++;
+    }
+    Object.values(node).forEach(visit);
+  };
+  visit(topology);
+  return patched;
+}
+
 /** Loads model.json + weights from `dir` with its input resized to imageSize x imageSize. */
 export async function loadBackbone(dir: string, imageSize: number): Promise<tf.LayersModel> {
   try {
@@ -47,6 +67,7 @@ export async function loadBackbone(dir: string, imageSize: number): Promise<tf.L
       if (patchInputSize(artifacts.modelTopology, imageSize) === 0) {
         throw new Error(`${dir}: no 4-D input shape found in the model topology to resize to ${imageSize}.`);
       }
+      patchBatchNormMomentum(artifacts.modelTopology, 0.9);
       return artifacts;
     },
   };
