@@ -60,7 +60,8 @@ export interface EvalResult {
 }
 
 export interface ExplainItem { image: string; classIndex: number; className: string; probabilities: number[]; layer: string; heatmap: string; overlay: string; json: string }
-export interface ExplainResult { items: ExplainItem[] }
+/** candidateLayers: layers with a spatial (4-D) output, deepest first — valid --layer values. */
+export interface ExplainResult { items: ExplainItem[]; candidateLayers: string[] }
 
 export interface ScanSummary { root: string; layout: string; classes: string[]; perClass: Record<string, number>; excluded: { file: string; reason: string }[]; issues: { severity: string; kind: string; message: string; file?: string }[] }
 

@@ -35,6 +35,7 @@ export async function explainImages(o: ExplainOptions): Promise<ExplainResult> {
     model.dispose();
     throw new Error(`Layer "${layer}" is not in this model; its last layers are: ${last}.`);
   }
+  const candidateLayers = model.layers.filter(hasSpatialOutput).map((l) => l.name).reverse();
   const cam = new GradCam(model, layer);
   const outDir = path.resolve(o.outDir ?? path.join(run.dir, RUN_FILES.cams));
   const norm = { imageSize: run.info.config.imageSize, normalization: run.info.model.normalization as Normalization };
@@ -64,7 +65,12 @@ export async function explainImages(o: ExplainOptions): Promise<ExplainResult> {
     cam.dispose();
     model.dispose();
   }
-  return { items };
+  return { items, candidateLayers };
+}
+
+function hasSpatialOutput(layer: tf.layers.Layer): boolean {
+  const shape = layer.outputShape;
+  return Array.isArray(shape) && !Array.isArray(shape[0]) && shape.length === 4 && (shape[1] ?? 0) > 1;
 }
 
 /** Stable short key of an image's content, so a CAM is found again for the same file wherever it moves. */
