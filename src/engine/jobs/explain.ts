@@ -70,7 +70,7 @@ export async function explainImages(o: ExplainOptions): Promise<ExplainResult> {
 
 function hasSpatialOutput(layer: tf.layers.Layer): boolean {
   const shape = layer.outputShape;
-  return Array.isArray(shape) && !Array.isArray(shape[0]) && shape.length === 4 && (shape[1] ?? 0) > 1;
+  return Array.isArray(shape) && !Array.isArray(shape[0]) && shape.length === 4 && ((shape[1] as number | null) ?? 0) > 1;
 }
 
 /** Stable short key of an image's content, so a CAM is found again for the same file wherever it moves. */
