@@ -19,10 +19,10 @@ export async function runDemo(outDir: string, run: Run, say: (text: string) => v
   const phantom = await generatePhantomDataset(data, { perClass: 50, size: 96, seed: 1, classes: 4 });
   say(`  ${phantom.files} images, classes: ${phantom.classes.join(', ')}`);
 
-  say('Training resnet18 (64 px, 5 epochs, Adam, weighted sampler) …');
+  say('Training resnet18 (64 px, 8 epochs, Adam, weighted sampler) …');
   const trained = await run({
     type: 'train', id: 0, dataset: data, runDir,
-    config: { arch: 'resnet18', imageSize: 64, epochs: 5, batchSize: 16, lr: 1e-3, scheduler: 'step', stepSize: 4, valPerClass: 8, testPerClass: 8, seed: 1 },
+    config: { arch: 'resnet18', imageSize: 64, epochs: 8, batchSize: 16, lr: 1e-3, scheduler: 'step', stepSize: 6, valPerClass: 8, testPerClass: 8, seed: 1 },
   });
   if (trained.status !== 'completed') throw new Error(`Training ${trained.status}; the run is in ${trained.runDir}.`);
 

@@ -1,3 +1,180 @@
-// Entry of the explain webview (placeholder until the view is written).
+// Entry of the Grad-CAM webview: original image beside the heatmap overlay (opacity slider), class probabilities,
+// class and target-layer pickers, the checkpoint used; busy and error states.
 import '../../../media/webview.css';
-document.getElementById('app')!.textContent = 'explain';
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import type { ExplainFromWebview, ExplainToWebview, ExplainView } from '../../shared/webviewProtocol';
+import { byId, h, onActivate, replaceChildren } from '../common/dom';
+import { getVsCodeApi, onHostMessage } from '../common/vscodeApi';
+import {
+  checkpointLabel, clampOpacity, initialExplainState, predictionSentence, probabilityBars, reduceExplain, type ExplainState,
+} from './state';
+
+type Select = HTMLElement & { value: string; disabled: boolean };
+type Checkbox = HTMLElement & { checked: boolean };
+
+const vscode = getVsCodeApi<ExplainState, ExplainFromWebview>();
+let state: ExplainState = vscode.getState() ?? initialExplainState;
+/** Image URIs the browser could not decode (e.g. TIFF): the engine's pre-blended overlay is shown instead. */
+const failedImages = new Set<string>();
+
+function save(next: ExplainState): void {
+  state = next;
+  vscode.setState(state);
+}
+
+function buildLayout(): void {
+  replaceChildren(byId('app'), h('main', { class: 'view explain-view' },
+    h('header', { class: 'view-header' },
+      h('div', { class: 'title-block' },
+        h('h1', { id: 'image-name' }, 'Grad-CAM'),
+        h('div', { id: 'prediction', class: 'meta' })),
+      h('div', { class: 'checkpoint' },
+        h('span', { class: 'muted' }, 'Checkpoint'),
+        h('span', { id: 'checkpoint-label' }, '—'),
+        h('vscode-button', { id: 'change-checkpoint', secondary: true, 'aria-label': 'Change checkpoint' }, 'Change…'))),
+    h('div', { id: 'error-message', class: 'error-box', role: 'alert', hidden: true }),
+    h('div', { id: 'busy', class: 'busy-box', role: 'status', 'aria-live': 'polite', hidden: true },
+      h('vscode-progress-ring', { 'aria-label': 'Working' }), h('span', { id: 'busy-message' })),
+    h('p', { id: 'empty-state', class: 'muted' }, 'Waiting for a Grad-CAM result…'),
+    h('div', { id: 'explain-body', class: 'explain-body' },
+      h('section', { class: 'controls card', 'aria-label': 'Controls' },
+        h('label', { class: 'control' }, h('span', {}, 'Class'),
+          h('vscode-single-select', { id: 'class-picker', 'aria-label': 'Class to explain' })),
+        h('label', { class: 'control' }, h('span', {}, 'Target layer'),
+          h('vscode-single-select', { id: 'layer-picker', 'aria-label': 'Target layer' })),
+        h('label', { class: 'control slider' }, h('span', {}, 'Heatmap opacity'),
+          h('input', { id: 'opacity-slider', type: 'range', min: 0, max: 1, step: 0.05, 'aria-label': 'Heatmap opacity' }),
+          h('output', { id: 'opacity-value', for: 'opacity-slider', class: 'num' })),
+        h('vscode-checkbox', { id: 'show-heatmap', label: 'Heatmap alone' }, 'Heatmap alone')),
+      h('section', { class: 'images', 'aria-label': 'Images' },
+        h('figure', { id: 'original-figure', class: 'card image-card' }, h('figcaption', {}, 'Original'),
+          h('div', { class: 'image-frame' }, h('img', { id: 'original-image', alt: 'Original image' })),
+          h('p', { id: 'original-note', class: 'muted', hidden: true })),
+        h('figure', { id: 'overlay-figure', class: 'card image-card' }, h('figcaption', {}, 'Grad-CAM overlay'),
+          h('div', { id: 'overlay-stack', class: 'image-frame overlay-stack' },
+            h('img', { id: 'overlay-base', alt: '' }),
+            h('img', { id: 'overlay-image', alt: 'Grad-CAM heatmap over the image' }))),
+        h('figure', { id: 'heatmap-figure', class: 'card image-card', hidden: true }, h('figcaption', {}, 'Heatmap'),
+          h('div', { class: 'image-frame' }, h('img', { id: 'heatmap-image', alt: 'Grad-CAM heatmap' })))),
+      h('section', { class: 'card', 'aria-label': 'Class probabilities' },
+        h('h2', {}, 'Class probabilities'),
+        h('ul', { id: 'probabilities', class: 'probabilities', 'aria-label': 'Class probabilities; click a class to explain it' })))));
+
+  byId('change-checkpoint').addEventListener('click', () => vscode.postMessage({ type: 'changeCheckpoint' }));
+  const slider = byId<HTMLInputElement>('opacity-slider');
+  slider.addEventListener('input', () => { save({ ...state, opacity: clampOpacity(slider.value) }); renderOpacity(); });
+  byId('show-heatmap').addEventListener('change', () => {
+    save({ ...state, showHeatmap: byId<Checkbox>('show-heatmap').checked });
+    byId('heatmap-figure').hidden = !state.showHeatmap;
+  });
+  byId('class-picker').addEventListener('change', () => selectClass(Number(byId<Select>('class-picker').value)));
+  byId('layer-picker').addEventListener('change', () => {
+    const layer = byId<Select>('layer-picker').value;
+    if (state.view && layer && layer !== state.view.layer) vscode.postMessage({ type: 'selectLayer', layer });
+  });
+  for (const id of ['original-image', 'overlay-base']) {
+    const img = byId<HTMLImageElement>(id);
+    img.addEventListener('error', () => { if (img.getAttribute('src')) { failedImages.add(img.getAttribute('src')!); renderImages(); } });
+  }
+}
+
+function selectClass(classIndex: number): void {
+  if (!state.view || !Number.isInteger(classIndex) || classIndex === state.view.classIndex || state.busy) return;
+  vscode.postMessage({ type: 'selectClass', classIndex });
+}
+
+/** Replace a select's options, marking the current one (vscode-single-select reads them on slot change). */
+function setOptions(select: Select, options: { value: string; label: string }[], value: string): void {
+  select.replaceChildren(...options.map((o) => h('vscode-option', { value: o.value, selected: o.value === value }, o.label)));
+  select.value = value;
+}
+
+function setSrc(img: HTMLImageElement, src: string): void {
+  if (img.getAttribute('src') !== src) img.setAttribute('src', src);
+}
+
+function renderOpacity(): void {
+  const slider = byId<HTMLInputElement>('opacity-slider');
+  if (slider.value !== String(state.opacity)) slider.value = String(state.opacity);
+  byId('opacity-value').textContent = `${Math.round(state.opacity * 100)}%`;
+  const overlay = byId('overlay-image');
+  overlay.style.opacity = overlay.dataset.fallback ? '1' : String(state.opacity);
+}
+
+function renderImages(): void {
+  const v = state.view;
+  if (!v) return;
+  const original = byId<HTMLImageElement>('original-image');
+  const base = byId<HTMLImageElement>('overlay-base');
+  const overlay = byId<HTMLImageElement>('overlay-image');
+  setSrc(original, v.image.uri);
+  setSrc(byId<HTMLImageElement>('heatmap-image'), v.heatmapUri);
+  const undecodable = failedImages.has(v.image.uri);
+  byId('original-note').hidden = !undecodable;
+  byId('original-note').textContent = undecodable ? 'This image format cannot be shown here; the overlay below was blended by the engine.' : '';
+  original.hidden = undecodable;
+  base.hidden = undecodable;
+  if (undecodable) {
+    setSrc(overlay, v.overlayUri);
+    overlay.dataset.fallback = 'true';
+  } else {
+    setSrc(base, v.image.uri);
+    setSrc(overlay, v.heatmapUri);
+    delete overlay.dataset.fallback;
+  }
+  byId<HTMLInputElement>('opacity-slider').disabled = undecodable;
+  renderOpacity();
+}
+
+function renderProbabilities(v: ExplainView): void {
+  byId('probabilities').replaceChildren(...probabilityBars(v).map((b) => {
+    const li = h('li', {
+      class: `prob-row${b.chosen ? ' chosen' : ''}${b.predicted ? ' predicted' : ''}`, 'data-class-index': b.index,
+      'aria-label': `${b.name}: ${b.text}${b.predicted ? ', predicted' : ''}${b.chosen ? ', explained' : ''}`,
+      'aria-current': b.chosen ? 'true' : undefined,
+    },
+      h('span', { class: 'prob-name', title: b.name }, b.name, b.predicted ? h('span', { class: 'tag' }, 'predicted') : null),
+      h('span', { class: 'prob-bar' }, h('span', { class: 'prob-fill', style: `width: ${(b.probability * 100).toFixed(1)}%` })),
+      h('span', { class: 'prob-value num' }, b.text));
+    onActivate(li, () => selectClass(b.index));
+    return li;
+  }));
+}
+
+/** The view last drawn into pickers and bars: busy/error messages leave them alone. */
+let drawnView: ExplainView | undefined;
+
+function render(): void {
+  const v = state.view;
+  byId('empty-state').hidden = !!v || !!state.busy || !!state.error;
+  byId('explain-body').hidden = !v;
+  byId('explain-body').classList.toggle('stale', !!state.busy);
+  byId('busy').hidden = !state.busy;
+  byId('busy-message').textContent = state.busy ?? '';
+  byId('error-message').hidden = !state.error;
+  byId('error-message').textContent = state.error ?? '';
+  byId('heatmap-figure').hidden = !state.showHeatmap || !v;
+  byId<Checkbox>('show-heatmap').checked = state.showHeatmap;
+  for (const id of ['class-picker', 'layer-picker']) byId<Select>(id).disabled = !!state.busy;
+  renderOpacity();
+  if (!v || v === drawnView) return;
+  drawnView = v;
+  byId('image-name').textContent = v.image.name;
+  byId('image-name').title = v.image.path;
+  byId('prediction').textContent = predictionSentence(v);
+  byId('checkpoint-label').textContent = checkpointLabel(v.checkpoint);
+  const bars = probabilityBars(v);
+  setOptions(byId<Select>('class-picker'), bars.map((b) => ({ value: String(b.index), label: `${b.name} — ${b.text}` })), String(v.classIndex));
+  setOptions(byId<Select>('layer-picker'), (v.layers.length ? v.layers : [v.layer]).map((l) => ({ value: l, label: l })), v.layer);
+  renderImages();
+  renderProbabilities(v);
+}
+
+buildLayout();
+onHostMessage<ExplainToWebview>((message) => { save(reduceExplain(state, message)); render(); });
+render();
+vscode.postMessage({ type: 'ready' });

@@ -1,0 +1,25 @@
+/** CXR Lab: Delete Run — after a modal confirmation, the whole run directory (not while it trains). */
+import { promises as fs } from 'node:fs';
+import * as vscode from 'vscode';
+import { showError } from '../engine/errorNotice';
+import type { Services } from '../services';
+import { resolveRun } from './runArg';
+
+export function registerDeleteRun(s: Services): vscode.Disposable {
+  return vscode.commands.registerCommand('cxrLab.deleteRun', async (arg?: unknown) => {
+    const run = await resolveRun(s, arg, { placeHolder: 'Run to delete', filter: (r) => r.status !== 'running', none: 'no run to delete.' });
+    if (!run) return;
+    if (run.status === 'running' || s.trainings.isLive(run.dir)) {
+      void vscode.window.showWarningMessage(`CXR Lab: ${run.id} is training; cancel it first.`);
+      return;
+    }
+    const ok = await vscode.window.showWarningMessage(`Delete run ${run.id}?`, { modal: true, detail: `${run.dir}\nIts checkpoints, history, evaluations and Grad-CAMs are removed.` }, 'Delete');
+    if (ok !== 'Delete') return;
+    try {
+      await fs.rm(run.dir, { recursive: true, force: true });
+      s.runs.invalidate();
+    } catch (err) {
+      await showError(`cannot delete ${run.id}`, err);
+    }
+  });
+}

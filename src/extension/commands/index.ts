@@ -1,0 +1,24 @@
+/** Every command of the extension; each lives in its own file. */
+import type * as vscode from 'vscode';
+import type { Services } from '../services';
+import { registerCancelTraining } from './cancelTraining';
+import { registerCompareRuns } from './compareRuns';
+import { registerDeleteRun } from './deleteRun';
+import { registerEvaluate } from './evaluate';
+import { registerExplainImage } from './explainImage';
+import { registerExplainWithCheckpoint } from './explainWithCheckpoint';
+import { registerOpenEvaluation } from './openEvaluation';
+import { registerOpenTrainingPanel } from './openTrainingPanel';
+import { registerRefresh } from './refresh';
+import { registerResumeRun } from './resumeRun';
+import { registerRevealRun } from './revealRun';
+import { registerShowLog } from './showLog';
+import { registerTrainModel } from './trainModel';
+
+export function registerCommands(s: Services): vscode.Disposable[] {
+  return [
+    registerTrainModel, registerCancelTraining, registerEvaluate, registerExplainImage, registerExplainWithCheckpoint,
+    registerOpenTrainingPanel, registerOpenEvaluation, registerResumeRun, registerDeleteRun, registerRevealRun,
+    registerRefresh, registerShowLog, registerCompareRuns,
+  ].map((register) => register(s));
+}

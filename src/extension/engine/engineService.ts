@@ -1,0 +1,68 @@
+/**
+ * One engine process per window, started on first use, its log in the "CXR Lab" output channel,
+ * started again on the next request if it died.
+ */
+import type { ChildProcess } from 'node:child_process';
+import * as vscode from 'vscode';
+import type { JobEvent, ResultByRequest } from '../../shared/engineProtocol';
+import { EngineClient, type EngineJob } from '../../engine/client';
+import { Disposable } from '../dispose';
+
+type JobBody = Parameters<EngineClient['request']>[0];
+
+export class EngineService extends Disposable {
+  private client?: EngineClient;
+  private alive = false;
+  private starting?: Promise<EngineClient>;
+  /** Backend the running engine reported ('wasm', 'tensorflow', 'cpu'), once ready. */
+  backend?: string;
+
+  constructor(private readonly hostScript: string, private readonly output: vscode.OutputChannel) {
+    super();
+  }
+
+  /** Sends a request, starting the engine first when needed. Log events of the job also go to the output channel. */
+  async start<R extends JobBody>(body: R, onEvent?: (e: JobEvent) => void): Promise<EngineJob<ResultByRequest[R['type']]>> {
+    const client = await this.ensure();
+    return client.request(body, (e) => {
+      if (e.type === 'log') this.output.appendLine(`[${e.level}] ${e.message}`);
+      onEvent?.(e);
+    });
+  }
+
+  private ensure(): Promise<EngineClient> {
+    if (this.client && this.alive) return Promise.resolve(this.client);
+    this.starting ??= this.spawn().finally(() => { this.starting = undefined; });
+    return this.starting;
+  }
+
+  private async spawn(): Promise<EngineClient> {
+    this.client?.dispose();
+    const backend = vscode.workspace.getConfiguration('cxrLab').get<string>('backend', 'auto');
+    this.output.appendLine(`Starting the engine (${this.hostScript}, backend ${backend})…`);
+    const client = new EngineClient(this.hostScript, { backend: backend === 'auto' ? undefined : backend });
+    client.onLog = (message, level) => this.output.appendLine(`[${level}] ${message}`);
+    this.client = client;
+    this.alive = true;
+    // EngineClient keeps its ChildProcess private; its exit is what tells us to start a new one next time.
+    const child = (client as unknown as { child: ChildProcess }).child;
+    child.once('exit', (code, signal) => {
+      if (this.client === client) this.alive = false;
+      if (!this.isDisposed) this.output.appendLine(`The engine process stopped (${signal ?? `code ${code}`}); it starts again on the next request.`);
+    });
+    try {
+      this.backend = await client.ready;
+      this.output.appendLine(`Engine ready: backend ${this.backend}.`);
+      return client;
+    } catch (err) {
+      this.alive = false;
+      throw err;
+    }
+  }
+
+  override dispose(): void {
+    super.dispose();
+    this.client?.dispose();
+    this.client = undefined;
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * What each node of the Runs tree shows, as plain data: labels, descriptions, context values for the menus.
+ * Kept free of vscode so the unit tests can check it; runsTree.ts turns a NodeView into a TreeItem.
+ */
+import type { CheckpointMeta } from '../../shared/runFiles';
+import type { TrainingProgress } from '../../shared/webviewProtocol';
+import type { EvalSummary } from '../evaluation/evalFile';
+import { fixed, formatSeconds, percent } from '../format';
+import type { CheckpointWhich, RunRecord, ViewStatus } from './runReader';
+
+export type RunNode =
+  | { kind: 'run'; run: RunRecord; live?: TrainingProgress }
+  | { kind: 'checkpoint'; run: RunRecord; which: CheckpointWhich; meta: CheckpointMeta }
+  | { kind: 'eval'; run: RunRecord; evaluation: EvalSummary }
+  | { kind: 'metric'; run: RunRecord; id: string; label: string; description: string };
+
+export interface NodeView {
+  id: string;
+  label: string;
+  description?: string;
+  tooltip?: string;
+  /** Space-separated tokens; package.json menus match them with `viewItem =~ /\btoken\b/`. */
+  contextValue: string;
+  icon: string;
+  collapsible: 'none' | 'collapsed' | 'expanded';
+  command?: { command: string; title: string; arguments: unknown[] };
+}
+
+const STATUS_ICON: Record<ViewStatus, string> = {
+  running: 'sync~spin', completed: 'pass', cancelled: 'circle-slash', failed: 'error', interrupted: 'debug-disconnect',
+};
+
+export function runDescription(run: RunRecord, live?: TrainingProgress): string {
+  const parts = [run.info.config.arch, run.status];
+  if (run.status === 'running') {
+    const epochs = live?.epochs ?? run.info.config.epochs;
+    const epoch = live?.epoch ?? Math.min(epochs, run.info.epochsDone + 1);
+    parts.push(`epoch ${epoch}/${epochs}`);
+    if (live && live.total > 0) parts.push(`${live.phase} ${Math.floor((100 * live.done) / live.total)}%`);
+    if (live?.etaSeconds !== undefined) parts.push(`ETA ${formatSeconds(live.etaSeconds)}`);
+  } else if (run.status !== 'completed') {
+    parts.push(`${run.info.epochsDone}/${run.info.config.epochs} epochs`);
+  }
+  return parts.join(' · ');
+}
+
+export function runContextValue(run: RunRecord): string {
+  const tokens = ['run', `status-${run.status}`];
+  const has = (w: CheckpointWhich) => run.checkpoints.some((c) => c.which === w);
+  if (has('best')) tokens.push('ckpt');
+  if (run.status === 'running') tokens.push('cancellable');
+  else tokens.push('deletable');
+  if (run.status !== 'running' && run.status !== 'completed' && has('last')) tokens.push('resumable');
+  return tokens.join(' ');
+}
+
+export function checkpointDescription(meta: CheckpointMeta): string {
+  return `epoch ${meta.epoch} · val loss ${fixed(meta.valLoss, 4)} · val acc ${percent(meta.valAcc)}`;
+}
+
+export function nodeView(node: RunNode): NodeView {
+  const { run } = node;
+  switch (node.kind) {
+    case 'run': {
+      const hasChildren = run.checkpoints.length > 0 || run.evals.length > 0;
+      return {
+        id: run.dir, label: run.id, description: runDescription(run, node.live),
+        tooltip: `${run.dir}\n${run.info.dataset.classes.join(', ')} · backend ${run.info.backend.name}${run.info.error ? `\n${run.info.error}` : ''}`,
+        contextValue: runContextValue(run), icon: STATUS_ICON[run.status],
+        collapsible: hasChildren ? (run.evals.length > 0 ? 'expanded' : 'collapsed') : 'none',
+        command: { command: 'cxrLab.openTrainingPanel', title: 'Open Training Panel', arguments: [run.dir] },
+      };
+    }
+    case 'checkpoint':
+      return {
+        id: `${run.dir}#ckpt-${node.which}`, label: node.which, description: checkpointDescription(node.meta),
+        contextValue: `checkpoint checkpoint-${node.which}`, icon: node.which === 'best' ? 'star-full' : 'history', collapsible: 'none',
+      };
+    case 'eval': {
+      const e = node.evaluation;
+      return {
+        id: `${run.dir}#eval-${e.name}`, label: `metrics (${e.name})`,
+        description: `accuracy ${percent(e.accuracy)} · macro-F1 ${fixed(e.macroF1)}`, tooltip: `${e.total} images · ${e.path}`,
+        contextValue: 'evaluation', icon: 'graph', collapsible: 'collapsed',
+        command: { command: 'cxrLab.openEvaluation', title: 'Open Evaluation', arguments: [run.dir, e.name] },
+      };
+    }
+    case 'metric':
+      return { id: `${run.dir}#${node.id}`, label: node.label, description: node.description, contextValue: 'metric', icon: 'symbol-number', collapsible: 'none' };
+  }
+}
+
+export function metricNodes(run: RunRecord, e: EvalSummary): RunNode[] {
+  const id = (s: string) => `eval-${e.name}-${s}`;
+  return [
+    { kind: 'metric', run, id: id('accuracy'), label: 'accuracy', description: percent(e.accuracy) },
+    { kind: 'metric', run, id: id('macro-f1'), label: 'macro-F1', description: fixed(e.macroF1) },
+    ...e.perClass.map((c): RunNode => ({
+      kind: 'metric', run, id: id(`class-${c.className}`), label: c.className,
+      description: `P ${fixed(c.precision)} · R ${fixed(c.recall)} · F1 ${fixed(c.f1)} · n ${c.support}`,
+    })),
+  ];
+}
+
+export function childNodes(node: RunNode): RunNode[] {
+  const { run } = node;
+  if (node.kind === 'run') {
+    return [
+      ...run.checkpoints.map((c): RunNode => ({ kind: 'checkpoint', run, which: c.which, meta: c.meta })),
+      ...run.evals.map((evaluation): RunNode => ({ kind: 'eval', run, evaluation })),
+    ];
+  }
+  if (node.kind === 'eval') return metricNodes(run, node.evaluation);
+  return [];
+}
+
+export function rootNodes(runs: RunRecord[], live: (runDir: string) => TrainingProgress | undefined): RunNode[] {
+  return runs.map((run) => ({ kind: 'run', run, live: live(run.dir) }));
+}

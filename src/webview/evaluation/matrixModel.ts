@@ -1,0 +1,120 @@
+/**
+ * What the confusion-matrix heatmap and the metric tables show, computed from an EvaluationView.
+ * Rows are true classes, columns predicted classes. Pure: tested under node.
+ */
+import type { EvaluationView, PredictionRow, SummaryRow } from '../../shared/webviewProtocol';
+import { finite, formatPercent } from '../common/format';
+
+export type MatrixMode = 'counts' | 'percent';
+
+export function rowTotals(confusion: readonly number[][]): number[] {
+  return confusion.map((row) => row.reduce((s, v) => s + v, 0));
+}
+
+export function columnTotals(confusion: readonly number[][]): number[] {
+  const n = confusion.reduce((m, row) => Math.max(m, row.length), 0);
+  return Array.from({ length: n }, (_, c) => confusion.reduce((s, row) => s + (row[c] ?? 0), 0));
+}
+
+/** Each row divided by its total (a row with no images stays all zero). */
+export function rowNormalised(confusion: readonly number[][]): number[][] {
+  const totals = rowTotals(confusion);
+  return confusion.map((row, r) => row.map((v) => (totals[r] > 0 ? v / totals[r] : 0)));
+}
+
+export interface CellModel {
+  row: number;
+  col: number;
+  count: number;
+  /** Share of the true class's images that landed here. */
+  fraction: number;
+  text: string;
+  /** 0..1: how strongly to shade the cell. */
+  shade: number;
+  diagonal: boolean;
+  label: string;
+}
+
+/** The cells row by row; shading by count relative to the largest cell, or by the row-normalised share. */
+export function matrixCells(confusion: readonly number[][], classes: readonly string[], mode: MatrixMode): CellModel[][] {
+  const normalised = rowNormalised(confusion);
+  const max = confusion.reduce((m, row) => Math.max(m, ...row), 0);
+  const name = (i: number) => classes[i] ?? `class ${i}`;
+  return confusion.map((row, r) => row.map((count, c) => {
+    const fraction = normalised[r][c];
+    return {
+      row: r, col: c, count, fraction, diagonal: r === c,
+      text: mode === 'counts' ? String(count) : formatPercent(fraction, 1),
+      shade: mode === 'counts' ? (max > 0 ? count / max : 0) : fraction,
+      label: `True ${name(r)}, predicted ${name(c)}: ${count} image${count === 1 ? '' : 's'} (${formatPercent(fraction, 1)} of ${name(r)})`,
+    };
+  }));
+}
+
+/** Cell fill opacity: empty cells stay clear, any non-empty cell is visibly tinted. */
+export function shadeAlpha(shade: number): number {
+  const s = finite(shade) ?? 0;
+  if (s <= 0) return 0;
+  return Math.min(0.9, 0.08 + 0.82 * Math.min(1, s));
+}
+
+export function confidence(p: PredictionRow): number {
+  return finite(p.probabilities[p.predicted]) ?? 0;
+}
+
+/** The images behind a cell: label = row, predicted = col, most confident first (then by path). */
+export function predictionsForCell(predictions: readonly PredictionRow[], row: number, col: number): PredictionRow[] {
+  return predictions
+    .filter((p) => p.label === row && p.predicted === col)
+    .sort((a, b) => confidence(b) - confidence(a) || a.rel.localeCompare(b.rel));
+}
+
+export type MetricRowKind = 'class' | 'macro' | 'weighted' | 'accuracy';
+export interface MetricRow { kind: MetricRowKind; name: string; accuracy?: number; precision?: number; recall?: number; f1?: number; support: number }
+
+/** Per-class rows, then macro and weighted averages and the overall accuracy, as in a classification report. */
+export function metricRows(view: EvaluationView): { classes: MetricRow[]; summary: MetricRow[] } {
+  const classes = view.perClass.map((m): MetricRow => ({
+    kind: 'class', name: m.className, accuracy: m.accuracy, precision: m.precision, recall: m.recall, f1: m.f1, support: m.support,
+  }));
+  return {
+    classes,
+    summary: [
+      { kind: 'macro', name: 'macro avg', ...view.macro, support: view.total },
+      { kind: 'weighted', name: 'weighted avg', ...view.weighted, support: view.total },
+      { kind: 'accuracy', name: 'overall accuracy', accuracy: view.accuracy, support: view.total },
+    ],
+  };
+}
+
+export type SummaryKey = 'runId' | 'arch' | 'name' | 'accuracy' | 'macroF1' | 'weightedF1' | 'epochs' | 'bestEpoch';
+
+/** Rows sorted by one column; missing values last; ties keep run order. */
+export function sortSummary(rows: readonly SummaryRow[], key: SummaryKey, descending: boolean): SummaryRow[] {
+  const sign = descending ? -1 : 1;
+  return rows
+    .map((row, i) => ({ row, i }))
+    .sort((a, b) => {
+      const va = a.row[key];
+      const vb = b.row[key];
+      const missingA = va === undefined || va === null || (typeof va === 'number' && !Number.isFinite(va));
+      const missingB = vb === undefined || vb === null || (typeof vb === 'number' && !Number.isFinite(vb));
+      if (missingA || missingB) return missingA === missingB ? a.i - b.i : missingA ? 1 : -1;
+      const cmp = typeof va === 'number' && typeof vb === 'number' ? va - vb : String(va).localeCompare(String(vb));
+      return cmp * sign || a.i - b.i;
+    })
+    .map((x) => x.row);
+}
+
+/** Best (largest) value of each score column, to highlight the winning model. */
+export function bestScores(rows: readonly SummaryRow[]): { accuracy?: number; macroF1?: number; weightedF1?: number } {
+  const max = (k: 'accuracy' | 'macroF1' | 'weightedF1') => {
+    const values = rows.map((r) => finite(r[k])).filter((v): v is number => v !== null);
+    return values.length ? Math.max(...values) : undefined;
+  };
+  return { accuracy: max('accuracy'), macroF1: max('macroF1'), weightedF1: max('weightedF1') };
+}
+
+export function isCurrentRow(row: SummaryRow, view: EvaluationView | undefined): boolean {
+  return !!view && row.runDir === view.runDir && row.name === view.name;
+}

@@ -1,0 +1,192 @@
+/**
+ * The training panel's view state: init/epoch/progress/status messages folded into one value (also what
+ * vscode.setState keeps), and the view models the DOM code renders. Pure: tested under node.
+ */
+import type { EpochRecord } from '../../shared/engineProtocol';
+import type { TrainingProgress, TrainingRunView, TrainingToWebview } from '../../shared/webviewProtocol';
+import { finite, formatDuration, formatLoss, formatPercent } from '../common/format';
+
+export interface TrainingState {
+  run?: TrainingRunView;
+  history: EpochRecord[];
+  progress?: TrainingProgress;
+  /** The user pressed Cancel and the run has not stopped yet. */
+  cancelRequested: boolean;
+}
+
+export const initialTrainingState: TrainingState = { history: [], cancelRequested: false };
+
+/** History with `record` replacing any row of the same epoch, ordered by epoch. */
+export function upsertEpoch(history: readonly EpochRecord[], record: EpochRecord): EpochRecord[] {
+  return [...history.filter((r) => r.epoch !== record.epoch), record].sort((a, b) => a.epoch - b.epoch);
+}
+
+export function reduceTraining(state: TrainingState, message: TrainingToWebview): TrainingState {
+  switch (message.type) {
+    case 'init':
+      return {
+        run: message.run,
+        history: [...message.history].sort((a, b) => a.epoch - b.epoch),
+        progress: message.run.status === 'running' ? message.progress : undefined,
+        cancelRequested: false,
+      };
+    case 'epoch':
+      return { ...state, history: upsertEpoch(state.history, message.record) };
+    case 'progress':
+      return { ...state, progress: message.progress };
+    case 'status': {
+      if (!state.run) return state;
+      const running = message.status === 'running';
+      return {
+        ...state,
+        run: { ...state.run, status: message.status, best: message.best ?? state.run.best },
+        progress: running ? state.progress : undefined,
+        cancelRequested: running ? state.cancelRequested : false,
+      };
+    }
+    default:
+      return state;
+  }
+}
+
+/** The epoch of the best checkpoint: the latest epoch flagged best, or the run's saved best, whichever is later. */
+export function bestEpoch(state: TrainingState): number | undefined {
+  let best = state.run?.best?.epoch;
+  for (const r of state.history) if (r.best && (best === undefined || r.epoch > best)) best = r.epoch;
+  return best;
+}
+
+export function isRunning(state: TrainingState): boolean {
+  return state.run?.status === 'running';
+}
+
+/** Evaluate makes sense once training stopped and a checkpoint exists. */
+export function canEvaluate(state: TrainingState): boolean {
+  return !!state.run && state.run.status !== 'running' && (bestEpoch(state) !== undefined || state.history.length > 0);
+}
+
+export function statusLabel(status: TrainingRunView['status'] | undefined): string {
+  switch (status) {
+    case 'running': return 'Running';
+    case 'completed': return 'Completed';
+    case 'cancelled': return 'Cancelled';
+    case 'failed': return 'Failed';
+    case 'interrupted': return 'Interrupted';
+    default: return 'Waiting';
+  }
+}
+
+export function phaseLabel(phase: string): string {
+  switch (phase) {
+    case 'train': return 'Training';
+    case 'validate': return 'Validating';
+    case 'scan': return 'Scanning dataset';
+    default: return phase ? phase[0].toUpperCase() + phase.slice(1) : 'Working';
+  }
+}
+
+/** Fraction of the current epoch done: training takes most of an epoch, validation the rest. */
+export function epochPartDone(progress: TrainingProgress): number {
+  const f = progress.total > 0 ? Math.min(1, Math.max(0, progress.done / progress.total)) : 0;
+  if (progress.phase === 'train') return 0.9 * f;
+  if (progress.phase === 'validate') return 0.9 + 0.1 * f;
+  return 0;
+}
+
+export interface ProgressModel {
+  epochLabel: string;
+  epochFraction: number;
+  /** null: nothing to show (not running). */
+  batch: { label: string; fraction: number | null } | null;
+  eta: string;
+  message?: string;
+}
+
+export function lastEpoch(history: readonly EpochRecord[]): number {
+  return history.reduce((m, r) => Math.max(m, r.epoch), 0);
+}
+
+export function totalSeconds(history: readonly EpochRecord[]): number {
+  return history.reduce((s, r) => s + (finite(r.seconds) ?? 0), 0);
+}
+
+export function progressModel(state: TrainingState): ProgressModel {
+  const p = state.progress;
+  const planned = Math.max(1, p?.epochs ?? state.run?.epochs ?? 1);
+  const done = lastEpoch(state.history);
+  if (isRunning(state) && p) {
+    const unit = p.phase === 'train' ? 'batch' : p.phase === 'validate' ? 'image' : 'item';
+    const fraction = p.total > 0 ? Math.min(1, p.done / p.total) : null;
+    const epoch = p.epoch;
+    return {
+      epochLabel: epoch !== undefined ? `Epoch ${epoch} / ${planned}` : `${done} / ${planned} epochs`,
+      epochFraction: epoch !== undefined ? Math.min(1, (epoch - 1 + epochPartDone(p)) / planned) : done / planned,
+      batch: { label: `${phaseLabel(p.phase)} — ${unit} ${p.done} / ${p.total}`, fraction },
+      eta: finite(p.etaSeconds) !== null ? `ETA ${formatDuration(p.etaSeconds)}` : 'ETA —',
+      message: p.message,
+    };
+  }
+  if (isRunning(state)) {
+    return { epochLabel: `${done} / ${planned} epochs`, epochFraction: done / planned, batch: { label: 'Starting…', fraction: null }, eta: 'ETA —' };
+  }
+  const elapsed = totalSeconds(state.history);
+  return {
+    epochLabel: `${done} / ${planned} epochs`,
+    epochFraction: Math.min(1, done / planned),
+    batch: null,
+    eta: state.run ? `${statusLabel(state.run.status)}${elapsed > 0 ? ` after ${formatDuration(elapsed)}` : ''}` : '',
+  };
+}
+
+/** Data for the curves: x = epochs, with null where a value is missing (NaN becomes null through JSON). */
+export interface CurveData {
+  epochs: number[];
+  trainLoss: (number | null)[];
+  valLoss: (number | null)[];
+  trainAcc: (number | null)[];
+  valAcc: (number | null)[];
+  lr: (number | null)[];
+  xRange: [number, number];
+}
+
+export function curveData(state: TrainingState): CurveData {
+  const h = state.history;
+  return {
+    epochs: h.map((r) => r.epoch),
+    trainLoss: h.map((r) => finite(r.trainLoss)),
+    valLoss: h.map((r) => finite(r.valLoss)),
+    trainAcc: h.map((r) => finite(r.trainAcc)),
+    valAcc: h.map((r) => finite(r.valAcc)),
+    lr: h.map((r) => finite(r.lr)),
+    xRange: epochAxisRange(state.run?.epochs ?? 0, lastEpoch(h)),
+  };
+}
+
+/** The x axis spans the planned epochs, so live curves grow from left to right. */
+export function epochAxisRange(planned: number, last: number): [number, number] {
+  const n = Math.max(planned, last, 1);
+  return n < 2 ? [0.5, 1.5] : [1, n];
+}
+
+/** Loss axis from 0 to a little above the largest loss. */
+export function lossAxisRange(_min: number | null, max: number | null): [number, number] {
+  const m = finite(max);
+  return [0, m !== null && m > 0 ? niceCeil(m * 1.05) : 1];
+}
+
+/** A round number ≥ v (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^k). */
+export function niceCeil(v: number): number {
+  if (!(v > 0)) return 1;
+  const exp = 10 ** Math.floor(Math.log10(v));
+  for (const step of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (step * exp >= v - 1e-12) return step * exp;
+  return 10 * exp;
+}
+
+export function bestSummary(state: TrainingState): string {
+  const epoch = bestEpoch(state);
+  if (epoch === undefined) return 'No checkpoint yet';
+  const record = state.history.find((r) => r.epoch === epoch);
+  const valLoss = record?.valLoss ?? (state.run?.best?.epoch === epoch ? state.run.best.valLoss : undefined);
+  const valAcc = record?.valAcc ?? (state.run?.best?.epoch === epoch ? state.run.best.valAcc : undefined);
+  return `Best checkpoint: epoch ${epoch} — val loss ${formatLoss(valLoss)}, val acc ${formatPercent(valAcc)}`;
+}
