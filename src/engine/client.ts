@@ -12,6 +12,8 @@ export class EngineClient {
   private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void; onEvent?: (e: JobEvent) => void }>();
   readonly ready: Promise<string>;
   onLog?: (message: string, level: string) => void;
+  /** Called once when the engine process exits, for whatever reason. */
+  onExit?: (code: number | null, signal: NodeJS.Signals | null) => void;
 
   constructor(hostScript: string, opts: { backend?: string; execArgv?: string[]; env?: NodeJS.ProcessEnv } = {}) {
     this.child = fork(hostScript, [], {
@@ -28,6 +30,7 @@ export class EngineClient {
     });
     this.child.on('message', (e: EngineEvent) => this.dispatch(e));
     this.child.on('exit', (code, signal) => {
+      this.onExit?.(code, signal);
       for (const p of this.pending.values()) p.reject(new Error(`Engine process stopped (${signal ?? `code ${code}`}). ${stderr.trim().split('\n').slice(-2).join(' ')}`));
       this.pending.clear();
     });

@@ -54,3 +54,9 @@ export function resourceRoots(extensionUri: vscode.Uri, extra: string[] = []): v
 export function webviewOptions(extensionUri: vscode.Uri, extra: string[] = []): vscode.WebviewOptions {
   return { enableScripts: true, localResourceRoots: resourceRoots(extensionUri, extra) };
 }
+
+/** Tab icon of the panels: an <img> cannot use currentColor, so one file per theme kind. */
+export function panelIcon(extensionUri: vscode.Uri): { light: vscode.Uri; dark: vscode.Uri } {
+  const icon = (kind: string) => vscode.Uri.joinPath(extensionUri, 'media', 'icons', `cxr-lab-${kind}.svg`);
+  return { light: icon('light'), dark: icon('dark') };
+}

@@ -63,7 +63,8 @@ export interface ExplainItem { image: string; classIndex: number; className: str
 /** candidateLayers: layers with a spatial (4-D) output, deepest first — valid --layer values. */
 export interface ExplainResult { items: ExplainItem[]; candidateLayers: string[] }
 
-export interface ScanSummary { root: string; layout: string; classes: string[]; perClass: Record<string, number>; excluded: { file: string; reason: string }[]; issues: { severity: string; kind: string; message: string; file?: string }[] }
+/** perSplit: the folders' own split, or the default seeded split training would make. */
+export interface ScanSummary { root: string; layout: string; classes: string[]; perClass: Record<string, number>; perSplit: Record<SplitName, Record<string, number>>; excluded: { file: string; reason: string }[]; issues: { severity: string; kind: string; message: string; file?: string }[] }
 
 export interface InfoResult { backend: string; threads: number; simd: boolean; versions: Record<string, string>; tried: { name: string; error: string }[]; models: string[] }
 

@@ -29,6 +29,8 @@ test('the engine process starts, reports its backend and answers info and scan',
   const scan = await client.request({ type: 'scan', root: data }).result;
   assert.deepEqual(scan.classes, ['consolidation', 'effusion', 'normal']);
   assert.equal(Object.values(scan.perClass).reduce((a, b) => a + b, 0), 24);
+  const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
+  assert.equal(sum(scan.perSplit.train) + sum(scan.perSplit.val) + sum(scan.perSplit.test), 24, 'the default split covers every image once');
 });
 
 test('train streams progress and epoch-end events, then evaluate and explain use the run', async () => {

@@ -1,6 +1,8 @@
 import * as path from 'node:path';
 import type { JobEventSink, ScanSummary } from '../../shared/engineProtocol';
-import { scanDataset } from '../dataset/scan';
+import { scanDataset, type ImageItem } from '../dataset/scan';
+import { splitDataset } from '../dataset/split';
+import { resolveTrainConfig } from '../train/config';
 
 /** Dataset scan with its health report, as plain data for the protocol. */
 export async function scanSummary(root: string, o: { patientPattern?: string; signal?: AbortSignal; emit: JobEventSink }): Promise<ScanSummary> {
@@ -8,8 +10,12 @@ export async function scanSummary(root: string, o: { patientPattern?: string; si
     patientPattern: o.patientPattern, signal: o.signal,
     onProgress: (done, total) => o.emit({ type: 'progress', phase: 'scan', done, total }),
   });
+  const d = resolveTrainConfig({});
+  const split = splitDataset(scan, { seed: d.seed, valPerClass: d.valPerClass, testPerClass: d.testPerClass });
+  const count = (items: ImageItem[]) => Object.fromEntries(scan.classes.map((c) => [c, items.filter((i) => i.className === c).length]));
   return {
     root: scan.root, layout: scan.layout, classes: scan.classes, perClass: scan.health.perClass, excluded: scan.excluded,
+    perSplit: { train: count(split.train), val: count(split.val), test: count(split.test) },
     issues: scan.health.issues.map((i) => ({ severity: i.severity, kind: i.kind, message: i.message, file: i.file })),
   };
 }

@@ -2,7 +2,6 @@
  * One engine process per window, started on first use, its log in the "CXR Lab" output channel,
  * started again on the next request if it died.
  */
-import type { ChildProcess } from 'node:child_process';
 import * as vscode from 'vscode';
 import type { JobEvent, ResultByRequest } from '../../shared/engineProtocol';
 import { EngineClient, type EngineJob } from '../../engine/client';
@@ -44,12 +43,11 @@ export class EngineService extends Disposable {
     client.onLog = (message, level) => this.output.appendLine(`[${level}] ${message}`);
     this.client = client;
     this.alive = true;
-    // EngineClient keeps its ChildProcess private; its exit is what tells us to start a new one next time.
-    const child = (client as unknown as { child: ChildProcess }).child;
-    child.once('exit', (code, signal) => {
+    // Its exit is what tells us to start a new one next time.
+    client.onExit = (code, signal) => {
       if (this.client === client) this.alive = false;
       if (!this.isDisposed) this.output.appendLine(`The engine process stopped (${signal ?? `code ${code}`}); it starts again on the next request.`);
-    });
+    };
     try {
       this.backend = await client.ready;
       this.output.appendLine(`Engine ready: backend ${this.backend}.`);

@@ -6,7 +6,7 @@ import type { EvaluationFromWebview, EvaluationToWebview } from '../../shared/we
 import { Disposable } from '../dispose';
 import { readEvalFile, readRun } from '../runs/runReader';
 import type { RunsModel } from '../runs/runsModel';
-import { webviewHtml, webviewOptions } from '../webviewHtml';
+import { panelIcon, webviewHtml, webviewOptions } from '../webviewHtml';
 import type { WebviewLike } from '../webviewLike';
 import { EvaluationController } from './evaluationController';
 import { summaryRows, toEvaluationView } from './evaluationData';
@@ -31,13 +31,15 @@ export class EvaluationPanel extends Disposable {
   }
 
   async show(runDir: string, name: string): Promise<void> {
+    const title = `Evaluation: ${path.basename(runDir)} · ${name}`;
     if (this.current) {
+      this.current.panel.title = title;
       this.current.panel.reveal();
       await this.current.controller.show(runDir, name);
       return;
     }
-    const panel = vscode.window.createWebviewPanel(EVALUATION_VIEW_TYPE, 'CXR Lab Evaluation', vscode.ViewColumn.Active, webviewOptions(this.context.extensionUri));
-    panel.iconPath = vscode.Uri.joinPath(this.context.extensionUri, 'media', 'icons', 'cxr-lab.svg');
+    const panel = vscode.window.createWebviewPanel(EVALUATION_VIEW_TYPE, title, vscode.ViewColumn.Active, webviewOptions(this.context.extensionUri));
+    panel.iconPath = panelIcon(this.context.extensionUri);
     panel.webview.html = webviewHtml(panel.webview, this.context.extensionUri, 'evaluation', panel.title);
     const webview: WebviewLike<EvaluationToWebview, EvaluationFromWebview> = panel.webview;
     const controller = new EvaluationController(webview, runDir, name, {

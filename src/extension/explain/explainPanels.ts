@@ -8,7 +8,7 @@ import type { ExplainFromWebview, ExplainToWebview } from '../../shared/webviewP
 import { Disposable } from '../dispose';
 import type { EngineService } from '../engine/engineService';
 import type { RunsModel } from '../runs/runsModel';
-import { resourceRoots, webviewHtml, webviewOptions } from '../webviewHtml';
+import { panelIcon, resourceRoots, webviewHtml, webviewOptions } from '../webviewHtml';
 import type { WebviewLike } from '../webviewLike';
 import type { CheckpointChoice } from './checkpointChoice';
 import { ExplainController } from './explainController';
@@ -35,7 +35,7 @@ export class ExplainPanels extends Disposable {
     }
     const panel = vscode.window.createWebviewPanel(EXPLAIN_VIEW_TYPE, `Grad-CAM: ${path.basename(image)}`,
       { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, webviewOptions(this.context.extensionUri, [path.dirname(image)]));
-    panel.iconPath = vscode.Uri.joinPath(this.context.extensionUri, 'media', 'icons', 'cxr-lab.svg');
+    panel.iconPath = panelIcon(this.context.extensionUri);
     const controller = this.attach(panel.webview, image, checkpoint);
     this.panels.set(image, { panel, controller });
     this.register(panel.onDidDispose(() => {

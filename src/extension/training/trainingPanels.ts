@@ -9,7 +9,7 @@ import { Disposable } from '../dispose';
 import { readHistoryFile, readRun } from '../runs/runReader';
 import type { RunsModel } from '../runs/runsModel';
 import type { TrainingManager } from '../train/trainingManager';
-import { webviewHtml, webviewOptions } from '../webviewHtml';
+import { panelIcon, webviewHtml, webviewOptions } from '../webviewHtml';
 import type { WebviewLike } from '../webviewLike';
 import { TrainingController } from './trainingController';
 
@@ -22,9 +22,9 @@ export class TrainingPanels extends Disposable {
   constructor(private readonly context: vscode.ExtensionContext, private readonly runs: RunsModel, private readonly trainings: TrainingManager) {
     super();
     this.register(vscode.window.registerWebviewPanelSerializer(TRAINING_VIEW_TYPE, {
-      deserializeWebviewPanel: async (panel, state: { runDir?: string } | undefined) => {
-        // The webview saves { runDir } with setState; the list in workspaceState covers a webview that did not.
-        const runDir = state?.runDir ?? this.remembered().find((d) => !this.panels.has(d));
+      deserializeWebviewPanel: async (panel, state: { runDir?: string; run?: { runDir?: string } } | undefined) => {
+        // The page keeps its state (with run.runDir) via setState; the list in workspaceState covers a page that had none yet.
+        const runDir = state?.runDir ?? state?.run?.runDir ?? this.remembered().find((d) => !this.panels.has(d));
         if (runDir) this.attach(panel, runDir);
         else panel.dispose();
       },
@@ -43,7 +43,7 @@ export class TrainingPanels extends Disposable {
     this.panels.set(runDir, panel);
     void this.remember();
     panel.title = `Training: ${path.basename(runDir)}`;
-    panel.iconPath = vscode.Uri.joinPath(this.context.extensionUri, 'media', 'icons', 'cxr-lab.svg');
+    panel.iconPath = panelIcon(this.context.extensionUri);
     panel.webview.options = webviewOptions(this.context.extensionUri);
     panel.webview.html = webviewHtml(panel.webview, this.context.extensionUri, 'training', panel.title);
     const webview: WebviewLike<TrainingToWebview, TrainingFromWebview> = panel.webview;
@@ -86,5 +86,4 @@ export class TrainingPanels extends Disposable {
   private remember(): Thenable<void> {
     return this.context.workspaceState.update(OPEN_PANELS_KEY, [...this.panels.keys()]);
   }
-
 }

@@ -5,6 +5,7 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { withAlpha } from './color';
+import { decades } from './scales';
 import { themeVar } from './theme';
 
 export interface SeriesSpec { label: string; colorVar: string; fallback: string; dash?: number[]; format?: (v: number) => string }
@@ -16,7 +17,10 @@ export interface LineChartOptions {
   yRange: (min: number | null, max: number | null) => [number, number];
   /** Series indices (0-based into `series`) whose value at the marked epoch gets a ring. */
   ringSeries?: number[];
+  /** Log-scaled y axis with one grid line per decade (learning rates). */
   yLog?: boolean;
+  /** Where the "best" label sits: where the curves are not (top for losses, bottom for accuracies). */
+  markerLabel?: 'top' | 'bottom';
 }
 export interface ChartData { x: number[]; ys: (number | null)[][]; xRange: [number, number]; marker?: number }
 
@@ -73,8 +77,11 @@ export class LineChart {
         y: { distr: this.o.yLog ? 3 : 1, range: (_u, min, max) => this.o.yRange(min, max) },
       },
       axes: [
-        { ...axis, label: 'epoch', labelSize: 18, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500], values: (_u, vals) => vals.map((v) => (Number.isInteger(v) ? String(v) : '')) },
-        { ...axis, size: 56, values: (_u, vals) => vals.map((v) => this.o.yTick(v)) },
+        { ...axis, label: 'epoch', labelSize: 16, size: 30, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500], values: (_u, vals) => vals.map((v) => (Number.isInteger(v) ? String(v) : '')) },
+        {
+          ...axis, size: 56, values: (_u, vals) => vals.map((v) => (v === null || v === undefined ? '' : this.o.yTick(v))),
+          ...(this.o.yLog ? { space: 14, splits: (_u: uPlot, _i: number, min: number, max: number) => decades(min, max) } : {}),
+        },
       ],
       series: [
         { label: 'epoch' },
@@ -116,7 +123,8 @@ export class LineChart {
     ctx.font = `${11 * dpr}px ${font}`;
     const rightSide = x > left + width - 60 * dpr;
     ctx.textAlign = rightSide ? 'right' : 'left';
-    ctx.fillText(`best ${epoch}`, x + (rightSide ? -4 : 4) * dpr, top + 12 * dpr);
+    const labelY = this.o.markerLabel === 'bottom' ? top + height - 6 * dpr : top + 12 * dpr;
+    ctx.fillText(`best ${epoch}`, x + (rightSide ? -4 : 4) * dpr, labelY);
     for (const s of this.o.ringSeries ?? []) {
       const value = index >= 0 ? this.data.ys[s]?.[index] : null;
       if (value === null || value === undefined) continue;

@@ -49,7 +49,7 @@ function buildLayout(): void {
         h('label', { class: 'control slider' }, h('span', {}, 'Heatmap opacity'),
           h('input', { id: 'opacity-slider', type: 'range', min: 0, max: 1, step: 0.05, 'aria-label': 'Heatmap opacity' }),
           h('output', { id: 'opacity-value', for: 'opacity-slider', class: 'num' })),
-        h('vscode-checkbox', { id: 'show-heatmap', label: 'Heatmap alone' }, 'Heatmap alone')),
+        h('vscode-checkbox', { id: 'show-heatmap', label: 'Heatmap alone' })),
       h('section', { class: 'images', 'aria-label': 'Images' },
         h('figure', { id: 'original-figure', class: 'card image-card' }, h('figcaption', {}, 'Original'),
           h('div', { class: 'image-frame' }, h('img', { id: 'original-image', alt: 'Original image' })),
@@ -175,6 +175,11 @@ function render(): void {
 }
 
 buildLayout();
-onHostMessage<ExplainToWebview>((message) => { save(reduceExplain(state, message)); render(); });
+onHostMessage<ExplainToWebview>((message) => {
+  // After an error the pickers may show a choice the host never applied: redraw them from the last result.
+  if (message.type === 'error') drawnView = undefined;
+  save(reduceExplain(state, message));
+  render();
+});
 render();
 vscode.postMessage({ type: 'ready' });

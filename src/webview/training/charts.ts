@@ -1,8 +1,7 @@
 /** The training panel's three curves: loss, accuracy and learning rate over epochs. */
-import uPlot from 'uplot';
 import { formatLr, formatPercent } from '../common/format';
 import { LineChart } from '../common/lineChart';
-import { lossAxisRange, type CurveData } from './state';
+import { lossAxisRange, lrAxisRange, type CurveData } from './state';
 
 export interface TrainingCharts { loss: LineChart; acc: LineChart; lr: LineChart }
 
@@ -11,12 +10,12 @@ export function createTrainingCharts(els: { loss: HTMLElement; acc: HTMLElement;
   const val = { colorVar: '--vscode-charts-orange', fallback: '#d18616', dash: [6, 3] };
   return {
     loss: new LineChart(els.loss, {
-      label: 'Loss per epoch, train and validation', height: 220, ringSeries: [1],
+      label: 'Loss per epoch, train and validation', height: 220, ringSeries: [1], markerLabel: 'top',
       series: [{ label: 'train loss', ...train }, { label: 'val loss', ...val }],
       yTick: (v) => String(Number(v.toPrecision(3))), yRange: lossAxisRange,
     }),
     acc: new LineChart(els.acc, {
-      label: 'Accuracy per epoch, train and validation', height: 220, ringSeries: [1],
+      label: 'Accuracy per epoch, train and validation', height: 220, ringSeries: [1], markerLabel: 'bottom',
       series: [{ label: 'train acc', ...train, format: (v) => formatPercent(v) }, { label: 'val acc', ...val, format: (v) => formatPercent(v) }],
       yTick: (v) => formatPercent(v, 0), yRange: () => [0, 1],
     }),
@@ -24,7 +23,7 @@ export function createTrainingCharts(els: { loss: HTMLElement; acc: HTMLElement;
       label: 'Learning rate per epoch', height: 150, yLog: true,
       series: [{ label: 'learning rate', colorVar: '--vscode-charts-purple', fallback: '#b180d7', format: formatLr }],
       yTick: formatLr,
-      yRange: (min, max) => (min !== null && max !== null && min > 0 ? (uPlot.rangeLog(min, max, 10, true) as [number, number]) : [1e-5, 1]),
+      yRange: lrAxisRange,
     }),
   };
 }

@@ -48,6 +48,7 @@ function buildLayout(): void {
   byId('cancel-button').addEventListener('click', () => {
     if (!isRunning(state) || state.cancelRequested) return;
     state = { ...state, cancelRequested: true };
+    vscode.setState(state);
     vscode.postMessage({ type: 'cancel' });
     render();
   });

@@ -190,3 +190,11 @@ export function bestSummary(state: TrainingState): string {
   const valAcc = record?.valAcc ?? (state.run?.best?.epoch === epoch ? state.run.best.valAcc : undefined);
   return `Best checkpoint: epoch ${epoch} — val loss ${formatLoss(valLoss)}, val acc ${formatPercent(valAcc)}`;
 }
+
+/** Log-scale learning-rate axis: a factor of 2 of headroom each side, so points never sit on the frame. */
+export function lrAxisRange(min: number | null, max: number | null): [number, number] {
+  const lo = finite(min);
+  const hi = finite(max);
+  if (lo === null || hi === null || lo <= 0 || hi <= 0) return [1e-5, 1e-1];
+  return [lo / 2, hi * 2];
+}

@@ -1,0 +1,260 @@
+/**
+ * The end-to-end scenario in a real VS Code (code-server 4.100.3, Debian's Chromium, playwright-core):
+ * install cxr-lab.vsix, open a small phantom chest X-ray workspace, train a tiny model through "CXR Lab: Train
+ * Model" and its quick picks, then check the training panel's curves, the Runs tree, the evaluation matrix and its
+ * images, and Grad-CAM from the explorer's context menu. Screenshots of every step go to test-results/.
+ *
+ * Run: npm run test:e2e (setup, package, then this file), or `node --import tsx test/e2e/scenario.test.ts` when
+ * code-server is installed (test/e2e/setup.sh) and cxr-lab.vsix is built (npm run package). Ends with `N passed, N failed`.
+ */
+import { existsSync, mkdtempSync, promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Frame } from 'playwright-core';
+import { EngineClient } from '../../src/engine/client';
+import { generatePhantomDataset } from '../../src/engine/dataset/phantom';
+import { openHarness, prepareServerState, waitFor, type Harness } from './harness';
+import { RESULTS_DIR } from './paths';
+import { Steps } from './steps';
+
+const ARCH = 'squeezenet1_1';
+const CLASSES = 3;
+const PER_CLASS = 10; // the engine warns about classes under 10 images
+const IMAGE_PX = 48;
+
+/** Pixels of a canvas that are clearly coloured (curves), as opposed to transparent or grey (axes, grid, text). */
+async function chromaticPixels(frame: Frame, canvasSelector: string): Promise<number> {
+  return frame.$eval(canvasSelector, (el) => {
+    const c = el as HTMLCanvasElement;
+    const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const [r, g, b, a] = [data[i], data[i + 1], data[i + 2], data[i + 3]];
+      if (a > 128 && Math.max(r, g, b) - Math.min(r, g, b) > 60) n++;
+    }
+    return n;
+  });
+}
+
+/** An <img> that finished loading a real picture. */
+async function imageLoaded(frame: Frame, selector: string): Promise<{ src: string; width: number } | false> {
+  return frame.$eval(selector, (el) => {
+    const img = el as HTMLImageElement;
+    return img.getAttribute('src') && img.complete && img.naturalWidth > 0 ? { src: img.getAttribute('src')!, width: img.naturalWidth } : false;
+  });
+}
+
+async function main(): Promise<number> {
+  await fs.rm(RESULTS_DIR, { recursive: true, force: true });
+  const root = mkdtempSync(path.join(os.tmpdir(), 'cxr-lab-e2e-'));
+  const workspace = path.join(root, 'chest-xrays');
+  const stateRoot = path.join(root, 'editor');
+  let h: Harness | undefined;
+  let extensionDir = '';
+  let shot = 0;
+  const screenshot = async (name: string) => h!.wb.screenshot(`${String(++shot).padStart(2, '0')}-${name}`);
+
+  const steps = new Steps(async (step) => {
+    if (!h) return undefined;
+    const file = await h.wb.screenshot(`failed-${step.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`);
+    const notes = await h.wb.notifications();
+    return `screenshot: ${path.relative(process.cwd(), file)}${notes.length ? `\nnotifications: ${notes.join(' | ')}` : ''}`;
+  });
+
+  try {
+    await steps.step('vsix installs into code-server', async () => {
+      await generatePhantomDataset(workspace, { perClass: PER_CLASS, size: IMAGE_PX, classes: CLASSES });
+      ({ extensionDir } = await prepareServerState({ workspace, root: stateRoot }));
+      for (const f of ['package.json', 'dist/extension.js', 'dist/engineHost.js', 'dist/webview/training.js']) {
+        if (!existsSync(path.join(extensionDir, f))) throw new Error(`the installed extension lacks ${f}`);
+      }
+    });
+
+    await steps.step('engine starts from the installed extension', async () => {
+      // Fork the installed engine the way the extension does: its node_modules must be inside the vsix.
+      const engine = new EngineClient(path.join(extensionDir, 'dist', 'engineHost.js'));
+      try {
+        const backend = await Promise.race([engine.ready, new Promise<never>((_, no) => setTimeout(() => no(new Error('engine not ready within 60 s')), 60_000))]);
+        const info = await engine.request({ type: 'info' }).result;
+        if (!info.models.includes(ARCH)) throw new Error(`engine models ${info.models.join(', ')} lack ${ARCH}`);
+        const scan = await engine.request({ type: 'scan', root: workspace }).result;
+        if (scan.classes.length !== CLASSES) throw new Error(`engine scan found classes ${scan.classes.join(', ')}`);
+        console.log(`    backend ${backend}; ${info.models.length} models; ${Object.values(scan.perClass).reduce((a, b) => a + b, 0)} images`);
+      } finally {
+        engine.dispose();
+      }
+    }, ['vsix installs into code-server']);
+
+    await steps.step('workbench opens the dataset folder', async () => {
+      h = await openHarness({ workspace, root: stateRoot, extensionDir });
+      await h.wb.treeItem(/^normal/).first().waitFor({ timeout: 60_000 });
+      await screenshot('workbench');
+    }, ['vsix installs into code-server']);
+
+    await steps.step('CXR Lab view lists the dataset classes', async () => {
+      const { wb } = h!;
+      await wb.showViewContainer(/CXR Lab/);
+      const dataset = wb.viewPane('Dataset');
+      for (const c of ['normal', 'consolidation', 'effusion']) {
+        await wb.treeItem(new RegExp(`^${c}\\b.*\\b${PER_CLASS} images`), dataset).first().waitFor({ timeout: 60_000 })
+          .catch(() => { throw new Error(`Dataset view shows no "${c} … ${PER_CLASS} images" row`); });
+      }
+      await screenshot('cxr-lab-view');
+    }, ['workbench opens the dataset folder']);
+
+    await steps.step('Train Model from the palette (quick-pick flow)', async () => {
+      const { wb } = h!;
+      await wb.runCommand('CXR Lab: Train Model');
+      await wb.pickQuickItem({ placeholder: /^Dataset folder/, label: path.basename(workspace) });
+      await waitFor('the architecture step', async () => /^Architecture/.test((await wb.quickInputBox.getAttribute('placeholder')) ?? ''), 60_000);
+      await screenshot('train-quick-pick');
+      await wb.pickQuickItem({ placeholder: /^Architecture/, label: ARCH });
+      await wb.pickQuickItem({ placeholder: /^Pretrained weights/, label: 'None' });
+      await wb.pickQuickItem({ placeholder: /^Epochs/, label: '2' });
+      await wb.pickQuickItem({ placeholder: /^Batch size/, label: '8' });
+      await wb.pickQuickItem({ placeholder: /^Learning rate/, label: '1e-3' });
+      await wb.pickQuickItem({ placeholder: /^Image size/, label: '32' });
+      await wb.pickQuickItem({ placeholder: /^Sampler/, label: 'shuffle' });
+      await wb.pickQuickItem({ placeholder: /^Learning-rate schedule/, label: 'none' });
+      await wb.webviewFrame('#loss-chart', 'training panel');
+    }, ['CXR Lab view lists the dataset classes']);
+
+    let runDir = '';
+    await steps.step('training panel draws loss and accuracy curves', async () => {
+      const { wb } = h!;
+      const frame = await wb.webviewFrame('#loss-chart', 'training panel');
+      await waitFor('the training to complete (status badge)', async () => {
+        const status = await frame.$eval('#status-badge', (el) => (el as HTMLElement).dataset.status ?? el.textContent);
+        if (status === 'failed' || status === 'cancelled') throw new Error(`training ended ${status}`);
+        return status === 'completed';
+      }, 300_000, 1000);
+      for (const chart of ['#loss-chart', '#acc-chart']) {
+        const points = await waitFor(`${chart} to hold both epochs`, async () => {
+          const n = Number(await frame.$eval(chart, (el) => (el as HTMLElement).dataset.points ?? '0'));
+          return n >= 2 ? n : undefined;
+        }, 30_000);
+        const colored = await waitFor(`${chart} to draw coloured curves`, async () => {
+          const n = await chromaticPixels(frame, `${chart} canvas`);
+          return n > 100 ? n : undefined;
+        }, 30_000);
+        console.log(`    ${chart}: ${points} epochs, ${colored} coloured pixels`);
+      }
+      const runs = await fs.readdir(path.join(workspace, '.cxr-lab', 'runs'));
+      if (runs.length !== 1) throw new Error(`expected one run folder, found ${runs.join(', ') || 'none'}`);
+      runDir = path.join(workspace, '.cxr-lab', 'runs', runs[0]);
+      await screenshot('training-panel');
+    }, ['Train Model from the palette (quick-pick flow)']);
+
+    await steps.step('Runs tree shows the run with its checkpoints', async () => {
+      const { wb } = h!;
+      await wb.showViewContainer(/CXR Lab/);
+      const pane = wb.viewPane('Runs');
+      const run = wb.treeItem(new RegExp(`${path.basename(runDir)}.*completed`), pane).first();
+      await run.waitFor({ timeout: 60_000 }).catch(() => { throw new Error(`no completed run row "${path.basename(runDir)}" in the Runs view`); });
+      await wb.expand(run);
+      for (const which of ['best', 'last']) {
+        await wb.treeItem(new RegExp(`^${which}\\b.*epoch \\d`), pane).first().waitFor({ timeout: 30_000 })
+          .catch(() => { throw new Error(`no "${which}" checkpoint row with its epoch under the run`); });
+      }
+      await screenshot('runs-tree');
+    }, ['training panel draws loss and accuracy curves']);
+
+    let cellCount = 0;
+    await steps.step('Evaluate from the run context menu shows the confusion matrix and metrics', async () => {
+      const { wb } = h!;
+      const pane = wb.viewPane('Runs');
+      await wb.contextMenu(wb.treeItem(new RegExp(path.basename(runDir)), pane).first(), /^Evaluate$/);
+      const frame = await wb.webviewFrame('#confusion-matrix .cm-cell', 'evaluation', { timeoutMs: 180_000 });
+      const cells = await frame.$$eval('#confusion-matrix .cm-cell[data-row][data-col]', (els) => els.map((e) => ({
+        row: Number(e.getAttribute('data-row')), col: Number(e.getAttribute('data-col')), text: e.textContent ?? '',
+      })));
+      if (cells.length !== CLASSES * CLASSES) throw new Error(`matrix has ${cells.length} cells, expected ${CLASSES * CLASSES}`);
+      const evalJson = JSON.parse(await fs.readFile(path.join(runDir, 'eval', 'test.json'), 'utf8')) as { confusion: number[][] };
+      const total = evalJson.confusion.flat().reduce((a, b) => a + b, 0);
+      if (total === 0) throw new Error('eval/test.json has an empty confusion matrix');
+      // Metrics under the run in the tree: accuracy, macro-F1 and one row per class.
+      const metrics = wb.treeItem(/^metrics \(test\)/, pane).first();
+      await metrics.waitFor({ timeout: 30_000 }).catch(() => { throw new Error('no "metrics (test)" row under the run'); });
+      await wb.expand(metrics);
+      await wb.treeItem(/^accuracy\b.*%/, pane).first().waitFor({ timeout: 10_000 });
+      await wb.treeItem(/^macro-F1\b/, pane).first().waitFor({ timeout: 10_000 });
+      await screenshot('evaluation');
+      cellCount = total;
+    }, ['Runs tree shows the run with its checkpoints']);
+
+    let listedFile = '';
+    await steps.step('a confusion-matrix cell click lists its images', async () => {
+      const { wb } = h!;
+      const frame = await wb.webviewFrame('#confusion-matrix .cm-cell', 'evaluation');
+      const evalJson = JSON.parse(await fs.readFile(path.join(runDir, 'eval', 'test.json'), 'utf8')) as { confusion: number[][] };
+      // The fullest cell, so the list cannot be empty.
+      let best = { row: 0, col: 0, n: -1 };
+      evalJson.confusion.forEach((r, i) => r.forEach((n, j) => { if (n > best.n) best = { row: i, col: j, n }; }));
+      await frame.click(`#confusion-matrix .cm-cell[data-row="${best.row}"][data-col="${best.col}"]`);
+      const listed = await waitFor('the cell\'s images to be listed', async () => {
+        const n = await frame.$$eval('#cell-images .cell-image', (els) => els.length);
+        return n > 0 ? n : undefined;
+      }, 15_000);
+      if (listed !== Math.min(best.n, 200)) throw new Error(`cell (${best.row}, ${best.col}) holds ${best.n} images but ${listed} are listed`);
+      listedFile = await frame.$eval('#cell-images .cell-image', (el) => el.getAttribute('data-file') ?? '');
+      if (!existsSync(listedFile)) throw new Error(`listed image ${listedFile} does not exist`);
+      console.log(`    cell (${best.row}, ${best.col}): ${listed} of ${cellCount} test images`);
+      await screenshot('cell-images');
+    }, ['Evaluate from the run context menu shows the confusion matrix and metrics']);
+
+    const gradcamFrame = async (h: Harness, file: string) => {
+      const frame = await h.wb.webviewFrame('#overlay-image', `Grad-CAM of ${path.basename(file)}`, {
+        timeoutMs: 120_000, accept: async (f) => (await f.$eval('#image-name', (el) => el.textContent)) === path.basename(file),
+      });
+      await waitFor(`the Grad-CAM overlay of ${path.basename(file)} to load`, async () => {
+        const error = await frame.$eval('#error-message', (el) => ((el as HTMLElement).hidden ? '' : el.textContent ?? ''));
+        if (error) throw new Error(`Grad-CAM view shows an error: ${error}`);
+        return imageLoaded(frame, '#overlay-image');
+      }, 120_000, 500);
+      return frame;
+    };
+
+    await steps.step('clicking a listed image opens its Grad-CAM', async () => {
+      const { wb } = h!;
+      const frame = await wb.webviewFrame('#cell-images .cell-image', 'evaluation');
+      await frame.click('#cell-images .cell-image');
+      await gradcamFrame(h!, listedFile);
+      await screenshot('gradcam-from-matrix');
+    }, ['a confusion-matrix cell click lists its images']);
+
+    await steps.step('Explain with Grad-CAM from the explorer context menu shows the overlay', async () => {
+      const { wb } = h!;
+      // An image other than the one the matrix opened, so a new view has to come up.
+      const image = path.join(workspace, 'effusion', 'img-0003.png') === listedFile ? path.join(workspace, 'effusion', 'img-0004.png') : path.join(workspace, 'effusion', 'img-0003.png');
+      await wb.showExplorer();
+      const explorer = wb.page.locator('.part.sidebar .explorer-folders-view');
+      await wb.expand(wb.treeItem(/^effusion$/, explorer).first());
+      await wb.contextMenu(wb.treeItem(path.basename(image), explorer).first(), /^Explain with Grad-CAM$/);
+      const frame = await gradcamFrame(h!, image);
+      const probabilities = await frame.$$eval('#probabilities li', (els) => els.length);
+      if (probabilities !== CLASSES) throw new Error(`${probabilities} class probabilities shown, expected ${CLASSES}`);
+      if (!await imageLoaded(frame, '#overlay-base')) throw new Error('the image under the heatmap did not load');
+      // The opacity slider drives the overlay.
+      await frame.$eval('#opacity-slider', (el) => {
+        const s = el as HTMLInputElement;
+        s.value = '0.8';
+        s.dispatchEvent(new Event('input', { bubbles: true }));
+      });
+      const opacity = await frame.$eval('#overlay-image', (el) => (el as HTMLElement).style.opacity);
+      if (opacity !== '0.8') throw new Error(`overlay opacity is "${opacity}" after setting the slider to 0.8`);
+      const cams = await fs.readdir(path.join(runDir, 'cams')).catch(() => [] as string[]);
+      if (!cams.some((f) => f.endsWith('.png'))) throw new Error(`no heatmap PNG saved in ${path.join(runDir, 'cams')}`);
+      await screenshot('gradcam-from-explorer');
+    }, ['Runs tree shows the run with its checkpoints']);
+  } finally {
+    await h?.close();
+    await fs.rm(root, { recursive: true, force: true }).catch(() => undefined);
+  }
+  return steps.summary();
+}
+
+main().then((code) => process.exit(code), (err: Error) => {
+  console.error(err.stack ?? err.message);
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+});
