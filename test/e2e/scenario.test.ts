@@ -11,16 +11,19 @@ import { existsSync, mkdtempSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Frame } from 'playwright-core';
+import sharp from 'sharp';
 import { EngineClient } from '../../src/engine/client';
 import { generatePhantomDataset } from '../../src/engine/dataset/phantom';
 import { openHarness, prepareServerState, waitFor, type Harness } from './harness';
 import { RESULTS_DIR } from './paths';
 import { Steps } from './steps';
 
-const ARCH = 'squeezenet1_1';
+// MobileNetV2 at 64 px: small and quick, and its last feature map (2×2) still gives Grad-CAM some spatial
+// detail; at 32 px the maps are 1×1 and the heatmap is flat, and an untrained SqueezeNet's output ReLU is dead.
+const ARCH = 'mobilenetv2';
 const CLASSES = 3;
 const PER_CLASS = 10; // the engine warns about classes under 10 images
-const IMAGE_PX = 48;
+const IMAGE_PX = 64;
 
 /** Pixels of a canvas that are clearly coloured (curves), as opposed to transparent or grey (axes, grid, text). */
 async function chromaticPixels(frame: Frame, canvasSelector: string): Promise<number> {
@@ -87,17 +90,20 @@ async function main(): Promise<number> {
 
     await steps.step('workbench opens the dataset folder', async () => {
       h = await openHarness({ workspace, root: stateRoot, extensionDir });
-      await h.wb.treeItem(/^normal/).first().waitFor({ timeout: 60_000 });
+      await h.wb.treeItem('normal').first().waitFor({ timeout: 60_000 });
       await screenshot('workbench');
     }, ['vsix installs into code-server']);
 
     await steps.step('CXR Lab view lists the dataset classes', async () => {
       const { wb } = h!;
       await wb.showViewContainer(/CXR Lab/);
+      await wb.resizeSideBar(460);
       const dataset = wb.viewPane('Dataset');
       for (const c of ['normal', 'consolidation', 'effusion']) {
-        await wb.treeItem(new RegExp(`^${c}\\b.*\\b${PER_CLASS} images`), dataset).first().waitFor({ timeout: 60_000 })
-          .catch(() => { throw new Error(`Dataset view shows no "${c} … ${PER_CLASS} images" row`); });
+        const row = wb.treeItem(c, dataset).first();
+        await row.waitFor({ timeout: 60_000 }).catch(() => { throw new Error(`Dataset view shows no "${c}" row`); });
+        const description = await wb.description(row);
+        if (!description.includes(`${PER_CLASS} images`)) throw new Error(`Dataset row "${c}" says "${description}", expected ${PER_CLASS} images`);
       }
       await screenshot('cxr-lab-view');
     }, ['workbench opens the dataset folder']);
@@ -113,7 +119,7 @@ async function main(): Promise<number> {
       await wb.pickQuickItem({ placeholder: /^Epochs/, label: '2' });
       await wb.pickQuickItem({ placeholder: /^Batch size/, label: '8' });
       await wb.pickQuickItem({ placeholder: /^Learning rate/, label: '1e-3' });
-      await wb.pickQuickItem({ placeholder: /^Image size/, label: '32' });
+      await wb.pickQuickItem({ placeholder: /^Image size/, label: String(IMAGE_PX) });
       await wb.pickQuickItem({ placeholder: /^Sampler/, label: 'shuffle' });
       await wb.pickQuickItem({ placeholder: /^Learning-rate schedule/, label: 'none' });
       await wb.webviewFrame('#loss-chart', 'training panel');
@@ -149,13 +155,17 @@ async function main(): Promise<number> {
       const { wb } = h!;
       await wb.showViewContainer(/CXR Lab/);
       const pane = wb.viewPane('Runs');
-      const run = wb.treeItem(new RegExp(`${path.basename(runDir)}.*completed`), pane).first();
-      await run.waitFor({ timeout: 60_000 }).catch(() => { throw new Error(`no completed run row "${path.basename(runDir)}" in the Runs view`); });
+      const run = wb.treeItem(path.basename(runDir), pane).first();
+      await run.waitFor({ timeout: 60_000 }).catch(() => { throw new Error(`no run row "${path.basename(runDir)}" in the Runs view`); });
+      await waitFor('the run row to say completed', async () => /\bcompleted\b/.test(await wb.description(run)), 30_000);
       await wb.expand(run);
       for (const which of ['best', 'last']) {
-        await wb.treeItem(new RegExp(`^${which}\\b.*epoch \\d`), pane).first().waitFor({ timeout: 30_000 })
-          .catch(() => { throw new Error(`no "${which}" checkpoint row with its epoch under the run`); });
+        const row = wb.treeItem(which, pane).first();
+        await row.waitFor({ timeout: 30_000 }).catch(() => { throw new Error(`no "${which}" checkpoint row under the run`); });
+        const description = await wb.description(row);
+        if (!/epoch \d+ · val loss \d/.test(description)) throw new Error(`checkpoint "${which}" says "${description}", expected its epoch and val loss`);
       }
+      await wb.clearNotifications();
       await screenshot('runs-tree');
     }, ['training panel draws loss and accuracy curves']);
 
@@ -163,7 +173,7 @@ async function main(): Promise<number> {
     await steps.step('Evaluate from the run context menu shows the confusion matrix and metrics', async () => {
       const { wb } = h!;
       const pane = wb.viewPane('Runs');
-      await wb.contextMenu(wb.treeItem(new RegExp(path.basename(runDir)), pane).first(), /^Evaluate$/);
+      await wb.contextMenu(wb.treeItem(path.basename(runDir), pane).first(), /^Evaluate$/);
       const frame = await wb.webviewFrame('#confusion-matrix .cm-cell', 'evaluation', { timeoutMs: 180_000 });
       const cells = await frame.$$eval('#confusion-matrix .cm-cell[data-row][data-col]', (els) => els.map((e) => ({
         row: Number(e.getAttribute('data-row')), col: Number(e.getAttribute('data-col')), text: e.textContent ?? '',
@@ -173,11 +183,13 @@ async function main(): Promise<number> {
       const total = evalJson.confusion.flat().reduce((a, b) => a + b, 0);
       if (total === 0) throw new Error('eval/test.json has an empty confusion matrix');
       // Metrics under the run in the tree: accuracy, macro-F1 and one row per class.
-      const metrics = wb.treeItem(/^metrics \(test\)/, pane).first();
+      const metrics = wb.treeItem('metrics (test)', pane).first();
       await metrics.waitFor({ timeout: 30_000 }).catch(() => { throw new Error('no "metrics (test)" row under the run'); });
+      if (!/accuracy [\d.]+%/.test(await wb.description(metrics))) throw new Error(`"metrics (test)" says "${await wb.description(metrics)}"`);
       await wb.expand(metrics);
-      await wb.treeItem(/^accuracy\b.*%/, pane).first().waitFor({ timeout: 10_000 });
-      await wb.treeItem(/^macro-F1\b/, pane).first().waitFor({ timeout: 10_000 });
+      for (const label of ['accuracy', 'macro-F1', 'normal', 'effusion', 'consolidation']) {
+        await wb.treeItem(label, pane).first().waitFor({ timeout: 10_000 }).catch(() => { throw new Error(`no "${label}" metric row under "metrics (test)"`); });
+      }
       await screenshot('evaluation');
       cellCount = total;
     }, ['Runs tree shows the run with its checkpoints']);
@@ -211,6 +223,13 @@ async function main(): Promise<number> {
         if (error) throw new Error(`Grad-CAM view shows an error: ${error}`);
         return imageLoaded(frame, '#overlay-image');
       }, 120_000, 500);
+      // The pickers show what was explained: "Predicted <class> (p) — explaining … at layer <layer>".
+      const sentence = (await frame.$eval('#prediction', (el) => el.textContent)) ?? '';
+      const layer = /at layer (\S+)/.exec(sentence)?.[1];
+      const face = async (id: string) => ((await frame.locator(`${id} .select-face`).first().textContent({ timeout: 5_000 })) ?? '').trim();
+      if (!layer || await face('#layer-picker') !== layer) throw new Error(`layer picker shows "${await face('#layer-picker')}" but the view says "${sentence}"`);
+      const predicted = /Predicted (\S+)/.exec(sentence)?.[1];
+      if (!predicted || !(await face('#class-picker')).startsWith(predicted)) throw new Error(`class picker shows "${await face('#class-picker')}" but the view says "${sentence}"`);
       return frame;
     };
 
@@ -226,10 +245,15 @@ async function main(): Promise<number> {
       const { wb } = h!;
       // An image other than the one the matrix opened, so a new view has to come up.
       const image = path.join(workspace, 'effusion', 'img-0003.png') === listedFile ? path.join(workspace, 'effusion', 'img-0004.png') : path.join(workspace, 'effusion', 'img-0003.png');
+      // Room for it: close the editors, open the image itself, then explain it from the explorer (opens beside).
+      await wb.runCommand('View: Close All Editor Groups');
       await wb.showExplorer();
       const explorer = wb.page.locator('.part.sidebar .explorer-folders-view');
-      await wb.expand(wb.treeItem(/^effusion$/, explorer).first());
-      await wb.contextMenu(wb.treeItem(path.basename(image), explorer).first(), /^Explain with Grad-CAM$/);
+      await wb.expand(wb.treeItem('effusion', explorer).first());
+      const file = wb.treeItem(path.basename(image), explorer).first();
+      await file.click();
+      await wb.page.locator('.editor-group-container .tab', { hasText: path.basename(image) }).first().waitFor({ timeout: 15_000 });
+      await wb.contextMenu(file, /^Explain with Grad-CAM$/);
       const frame = await gradcamFrame(h!, image);
       const probabilities = await frame.$$eval('#probabilities li', (els) => els.length);
       if (probabilities !== CLASSES) throw new Error(`${probabilities} class probabilities shown, expected ${CLASSES}`);
@@ -242,8 +266,15 @@ async function main(): Promise<number> {
       });
       const opacity = await frame.$eval('#overlay-image', (el) => (el as HTMLElement).style.opacity);
       if (opacity !== '0.8') throw new Error(`overlay opacity is "${opacity}" after setting the slider to 0.8`);
-      const cams = await fs.readdir(path.join(runDir, 'cams')).catch(() => [] as string[]);
-      if (!cams.some((f) => f.endsWith('.png'))) throw new Error(`no heatmap PNG saved in ${path.join(runDir, 'cams')}`);
+      // Saved in the run's cams/, and not flat: a uniform heatmap would explain nothing.
+      const camsDir = path.join(runDir, 'cams');
+      const heatmaps = (await fs.readdir(camsDir).catch(() => [] as string[])).filter((f) => f.endsWith('.png') && !f.includes('overlay'));
+      if (heatmaps.length === 0) throw new Error(`no heatmap PNG saved in ${camsDir}`);
+      for (const f of heatmaps) {
+        const spread = Math.max(...(await sharp(path.join(camsDir, f)).stats()).channels.map((c) => c.stdev));
+        if (spread < 5) throw new Error(`heatmap ${f} is flat (pixel stdev ${spread.toFixed(1)})`);
+      }
+      await frame.locator('#overlay-figure').scrollIntoViewIfNeeded();
       await screenshot('gradcam-from-explorer');
     }, ['Runs tree shows the run with its checkpoints']);
   } finally {

@@ -140,6 +140,22 @@ export class Workbench {
     await waitFor(`the "${name}" view container to be active`, async () => (await tab.getAttribute('aria-selected')) === 'true', 10_000);
   }
 
+  /** Drags the side bar's edge so tree descriptions (run status, metrics) are readable in screenshots. */
+  async resizeSideBar(width: number): Promise<void> {
+    const box = await this.page.locator('.part.sidebar').boundingBox();
+    if (!box || Math.abs(box.width - width) < 4) return;
+    const y = box.y + box.height / 2;
+    await this.page.mouse.move(box.x + box.width - 1, y);
+    await this.page.mouse.down();
+    await this.page.mouse.move(box.x + width, y, { steps: 5 });
+    await this.page.mouse.up();
+  }
+
+  /** Dismisses notification toasts (they cover the bottom right of screenshots). */
+  async clearNotifications(): Promise<void> {
+    await this.runCommand('Notifications: Clear All Notifications');
+  }
+
   /** The explorer, through its activity-bar tab or, when that tab has no accessible name, the palette. */
   async showExplorer(): Promise<void> {
     const view = this.page.locator('.part.sidebar .explorer-folders-view');
@@ -150,9 +166,19 @@ export class Workbench {
     await view.waitFor({ state: 'visible', timeout: 10_000 });
   }
 
-  /** Tree rows of the side bar, matched on their accessible name (label, often followed by the description). */
-  treeItem(name: string | RegExp, within?: Locator): Locator {
-    return (within ?? this.page.locator('.part.sidebar')).getByRole('treeitem', { name });
+  /**
+   * Tree rows of the side bar whose label (not description) matches; a string matches the whole label. The
+   * accessible name is no use here: VS Code makes it the tooltip when an item has one.
+   */
+  treeItem(label: string | RegExp, within?: Locator): Locator {
+    const text = typeof label === 'string' ? new RegExp(`^\\s*${escapeRegExp(label)}\\s*$`) : label;
+    return (within ?? this.page.locator('.part.sidebar')).getByRole('treeitem')
+      .filter({ has: this.page.locator('.label-name', { hasText: text }) });
+  }
+
+  /** The description VS Code shows after a tree row's label. */
+  async description(row: Locator): Promise<string> {
+    return (await row.locator('.label-description').first().textContent({ timeout: 5_000 }).catch(() => '')) ?? '';
   }
 
   /** The pane of a view (e.g. "Runs") in the side bar. */
@@ -160,9 +186,10 @@ export class Workbench {
     return this.page.locator('.part.sidebar .pane').filter({ has: this.page.locator('.pane-header', { hasText: new RegExp(`^\\s*${escapeRegExp(title)}`, 'i') }) });
   }
 
+  /** Expands a tree row with its twistie: clicking a row that has a command runs the command instead. */
   async expand(item: Locator): Promise<void> {
     await item.waitFor({ state: 'visible', timeout: 30_000 });
-    if ((await item.getAttribute('aria-expanded')) === 'false') await item.click();
+    if ((await item.getAttribute('aria-expanded')) === 'false') await item.locator('.monaco-tl-twistie').click();
     await waitFor('a tree item to expand', async () => (await item.getAttribute('aria-expanded')) !== 'false', 10_000);
   }
 
