@@ -21,9 +21,8 @@ command -v rg >/dev/null 2>&1 || missing+=(ripgrep)
 [ -e /usr/include/gssapi/gssapi.h ] || dpkg -s libkrb5-dev >/dev/null 2>&1 || missing+=(libkrb5-dev)
 if [ "${#missing[@]}" -gt 0 ]; then
   log "apt-get install ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
 else
   log "system packages present (chromium, ripgrep, libkrb5-dev)"
 fi
@@ -55,9 +54,9 @@ fi
 
 # --unsafe-perm: code-server's postinstall refuses root otherwise. nodedir: native modules (kerberos,
 # node-pty, ...) build from source against NodeSource's headers. npm_config_yes: node-pty runs `npx node-gyp`.
-# npm >= 11.19 skips dependency install scripts unless allowed; code-server's postinstall runs two nested
-# `npm install`s (lib/vscode, its extensions) whose native modules need theirs, so allow all of them, in this
-# isolated prefix only (a pinned code-server with its own npm-shrinkwrap.json).
+# npm >= 11.19 has an allowScripts policy for dependency install scripts (a warning by default, blocking when
+# strict); code-server's postinstall runs two nested `npm install`s (lib/vscode, its extensions) whose native
+# modules need their scripts, so allow them all, in this isolated prefix only (pinned, with npm-shrinkwrap.json).
 (
   cd "$PREFIX"
   export npm_config_nodedir="${npm_config_nodedir:-/usr}" npm_config_yes=true npm_config_unsafe_perm=true

@@ -210,17 +210,41 @@ export class Workbench {
   /**
    * The content frame of the webview that contains `selector`. Webviews are two nested iframes
    * (iframe.webview.ready > #active-frame); several panels may exist, so find the one holding the element.
+   *
+   * code-server serves every webview from one origin, so they share one service-worker scope: a webview created
+   * while another registers its worker can stay blank ("Found unexpected service worker controller … Waiting for
+   * controllerchange" in the console, never resolved). That is the platform, not the extension; after
+   * `reloadAfterMs` the webviews are reloaded once ("Developer: Reload Webviews") and the wait goes on.
    */
-  async webviewFrame(selector: string, what: string, o: { timeoutMs?: number; accept?: (frame: Frame) => Promise<boolean> } = {}): Promise<Frame> {
-    return waitFor(`the ${what} webview (${selector})`, async () => {
+  async webviewFrame(selector: string, what: string, o: { timeoutMs?: number; reloadAfterMs?: number; accept?: (frame: Frame) => Promise<boolean> } = {}): Promise<Frame> {
+    const find = async () => {
       for (const frame of this.page.frames()) {
         if (frame === this.page.mainFrame() || frame.isDetached()) continue;
         const el = await frame.$(selector).catch(() => null);
         if (el && await el.isVisible().catch(() => false) && (!o.accept || await o.accept(frame).catch(() => false))) return frame;
       }
       return undefined;
-    }, o.timeoutMs ?? 60_000, 500);
+    };
+    const timeoutMs = o.timeoutMs ?? 60_000;
+    const reloadAfterMs = Math.min(o.reloadAfterMs ?? 20_000, timeoutMs / 2);
+    const first = await waitFor(`the ${what} webview (${selector})`, find, reloadAfterMs, 500).catch(() => undefined);
+    if (first) return first;
+    if (await this.blankWebviews() > 0) {
+      console.log(`    note: a webview stayed blank while waiting ${Math.round(reloadAfterMs / 1000)} s for the ${what}; reloading webviews once`);
+      this.webviewReloads++;
+      await this.runCommand('Developer: Reload Webviews');
+    }
+    return waitFor(`the ${what} webview (${selector})`, find, timeoutMs - reloadAfterMs, 500);
   }
+
+  /** Webviews whose content frame never navigated (the service-worker race above). */
+  async blankWebviews(): Promise<number> {
+    const hosts = this.page.frames().filter((f) => f.url().includes('/webview/browser/pre/index.html'));
+    return hosts.filter((f) => !f.childFrames().some((c) => c.url() !== '' && c.url() !== 'about:blank')).length;
+  }
+
+  /** How often webviewFrame had to reload webviews (reported by the scenario). */
+  webviewReloads = 0;
 
   /** Text of the workbench's visible notification toasts (to explain a failure). */
   async notifications(): Promise<string[]> {
