@@ -77,3 +77,17 @@ function sfc32(a: number, b: number, c: number, d: number): () => number {
     return (t >>> 0) / 4294967296;
   };
 }
+
+/**
+ * Run `fn` with Math.random drawn from `rng`. tfjs seeds its initialisers and dropout masks from Math.random
+ * when a layer has no seed of its own, so this makes weight initialisation follow the run's seed too.
+ */
+export async function withMathRandom<T>(rng: Rng, fn: () => Promise<T>): Promise<T> {
+  const original = Math.random;
+  Math.random = rng.next;
+  try {
+    return await fn();
+  } finally {
+    Math.random = original;
+  }
+}

@@ -114,6 +114,14 @@ test('cancel keeps the run consistent, and resume finishes it from checkpoints/l
   assert.ok(optimizerJson.specs.length > 2, 'Adam moments saved');
 });
 
+test('the seed reproduces a run: split, initial weights, sampling, augmentation', async () => {
+  const history = async (name: string) => {
+    await train({ dataset: data, config: { ...config, epochs: 1 }, runDir: path.join(tmp, name), emit: () => {} });
+    return (await readHistory(path.join(tmp, name))).map(({ seconds: _s, ...rest }) => rest);
+  };
+  assert.deepEqual(await history('seed-a'), await history('seed-b'));
+});
+
 test('gradient accumulation over micro-batches equals one full-batch step', () => {
   // No BatchNorm here: it normalises each micro-batch with its own statistics, so only BN-free nets are exactly equal.
   const weightsAfter = (microBatch: number) => {

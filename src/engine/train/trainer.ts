@@ -4,7 +4,7 @@ import type { EpochRecord, JobEventSink, TrainConfig, TrainResult } from '../../
 import { RUN_FILES } from '../../shared/runFiles';
 import { backendInfo } from '../backend';
 import { BatchLoader } from '../dataset/batchLoader';
-import { createRng } from '../random';
+import { createRng, withMathRandom } from '../random';
 import { createModel, countTrainableParams } from '../models/registry';
 import { resolveTrainConfig } from './config';
 import { epochOrder } from './sampler';
@@ -45,10 +45,11 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const data = await prepareData(datasetRoot, config, runDir, store, o);
   const { scan, split } = data;
   const numClasses = scan.classes.length;
-  const created = await createModel(config.arch, {
+  const rng = createRng(config.seed);
+  const created = await withMathRandom(rng.fork('init'), () => createModel(config.arch, {
     numClasses, imageSize: config.imageSize, widthMultiplier: config.widthMultiplier,
     pretrained: config.pretrained, freezeBackbone: config.freezeBackbone,
-  });
+  }));
   let model = created.model;
   const microBatch = config.microBatch || pickMicroBatch(config.arch, config.imageSize, config.batchSize, backend.name);
   const run = store ?? await RunStore.create(runDir, {
@@ -68,7 +69,6 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   }
   if (config.freezeBackbone) freezeBatchNormStatistics(model);
   const vars = trainableVariables(model);
-  const rng = createRng(config.seed);
   const norm = { imageSize: config.imageSize, normalization: created.normalization };
   const batchesPerEpoch = Math.ceil(split.train.length / config.batchSize);
   const eta = new Eta();
