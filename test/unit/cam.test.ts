@@ -11,19 +11,13 @@ import { locateCandidateLayer } from '../../src/engine/cam/locateLayer';
 import { writeCamImages } from '../../src/engine/cam/camImages';
 import { jet } from '../../src/engine/cam/colormap';
 import { createModel, listModels } from '../../src/engine/models/registry';
+import { createRng } from '../../src/engine/random';
 
 const SIZE = 32;
 
-/** Seeded PRNG (mulberry32) so the synthetic data and the training run are reproducible. */
+/** Seeded stream so the synthetic data are reproducible. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return createRng(seed).next;
 }
 
 /**

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { registerWasmTrainingKernels, wasmTrainingKernelsRegistered } from '../../src/engine/wasm';
 import { backpropInputTuning } from '../../src/engine/wasm/conv2dGrads';
 import { broadcastBatchNormGradConfig, stockBatchNormGradConfig } from '../../src/engine/wasm/batchNormGrad';
+import { createRng } from '../../src/engine/random';
 
 type Pad = 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]];
 type Shape4 = [number, number, number, number];
@@ -26,15 +27,9 @@ before(async () => {
 
 // ---------- data and comparison helpers ----------
 
+/** Seeded stream so the synthetic data are reproducible. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return createRng(seed).next;
 }
 
 const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
