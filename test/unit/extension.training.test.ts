@@ -96,9 +96,34 @@ test('TrainingController: a run just started (no run.json yet) opens from the pl
   c.onTrainingEvent({ runDir: dir, kind: 'job', event: { type: 'epoch-end', runDir: dir, record: epoch(1) } });
   c.onTrainingEvent({ runDir: '/elsewhere', kind: 'job', event: { type: 'epoch-end', runDir: '/elsewhere', record: epoch(1) } });
   c.onTrainingEvent({ runDir: dir, kind: 'status', status: 'completed' });
-  await tick();
+  await c.reload(); // the epoch started a re-read of run.json (still absent here): events wait for it
   assert.deepEqual(webview.posted.slice(1).map((m) => (m as TrainingToWebview).type), ['epoch', 'status', 'status']);
   assert.equal((webview.posted.at(-1) as Extract<TrainingToWebview, { type: 'status' }>).status, 'completed');
+});
+
+test('TrainingController: a placeholder panel re-reads run.json (the classes) once the engine is past the scan', async () => {
+  const ws = tempWorkspace();
+  const dir = `${ws}/.cxr-lab/runs/new-run`;
+  const webview = new FakeWebview();
+  const c = new TrainingController(webview as never, dir, deps({
+    isLive: () => true,
+    placeholder: (runDir) => ({ runDir, id: 'new-run', arch: 'resnet18', status: 'running', epochs: 5, backend: '', classes: [] }),
+  }));
+  await c.handle({ type: 'ready' });
+  const inits = () => webview.posted.filter((m) => (m as TrainingToWebview).type === 'init') as Extract<TrainingToWebview, { type: 'init' }>[];
+  assert.deepEqual(inits()[0].run.classes, []);
+  c.onTrainingEvent({ runDir: dir, kind: 'job', event: { type: 'progress', phase: 'scan', done: 5, total: 30 } });
+  await tick();
+  assert.equal(inits().length, 1, 'still scanning: no re-read');
+  writeRun(ws, { id: 'new-run', status: 'running', createdAt: '2026-11-01T00:00:00Z' });
+  c.onTrainingEvent({ runDir: dir, kind: 'job', event: { type: 'progress', phase: 'train', done: 1, total: 4, epoch: 1, epochs: 5 } });
+  await c.reload(); // joins the re-read the event started
+  assert.equal(inits().length, 2);
+  assert.deepEqual(inits()[1].run.classes, ['covid', 'normal', 'pneumonia']);
+  assert.equal(inits()[1].run.status, 'running');
+  c.onTrainingEvent({ runDir: dir, kind: 'job', event: { type: 'progress', phase: 'train', done: 2, total: 4, epoch: 1, epochs: 5 } });
+  await tick();
+  assert.equal(inits().length, 2, 'run.json read: no more re-reads');
 });
 
 test('TrainingController: a live run reads as running even if run.json lags; missing run reports an error', async () => {

@@ -4,7 +4,7 @@ import type { EpochRecord } from '../../src/shared/engineProtocol';
 import type { TrainingRunView, TrainingToWebview } from '../../src/shared/webviewProtocol';
 import {
   bestEpoch, bestSummary, canEvaluate, curveData, epochAxisRange, epochPartDone, initialTrainingState, lossAxisRange, lrAxisRange,
-  niceCeil, progressModel, reduceTraining, upsertEpoch, type TrainingState,
+  progressModel, reduceTraining, runMeta, upsertEpoch, type TrainingState,
 } from '../../src/webview/training/state';
 
 const run: TrainingRunView = { runDir: '/r', id: 'r1', arch: 'resnet18', status: 'running', epochs: 4, backend: 'cpu', classes: ['a', 'b'] };
@@ -87,12 +87,26 @@ test('curve data maps NaN and null (JSON NaN) to gaps and spans the planned epoc
   assert.deepEqual(epochAxisRange(3, 5), [1, 5]);
 });
 
-test('axis ranges: loss from 0 to a round number above the max, LR with headroom', () => {
-  assert.deepEqual(lossAxisRange(0.1, 0.93), [0, 1]);
-  assert.deepEqual(lossAxisRange(0.1, 2.3), [0, 2.5]);
+test('axis ranges: loss fitted to the data with a little room, LR with headroom', () => {
+  // Losses around 1.1 fill the axis instead of a flat line at the top of [0, 1.2].
+  const [lo, hi] = lossAxisRange(1.08, 1.13);
+  assert.ok(lo > 0.9 && lo < 1.08 && hi > 1.13 && hi < 1.25, `[${lo}, ${hi}]`);
+  assert.ok((1.13 - 1.08) / (hi - lo) > 0.4, 'the data spans a good part of the axis');
+  const [a, b] = lossAxisRange(0.1, 0.93);
+  assert.ok(a >= 0 && a < 0.1 && b > 0.93 && b <= 1.25, `[${a}, ${b}]`);
+  assert.equal(lossAxisRange(0.01, 2.3)[0], 0, 'never below 0');
+  const [s0, s1] = lossAxisRange(1.1, 1.1); // one epoch: a band around the point
+  assert.ok(s0 < 1.1 && s1 > 1.1 && s1 - s0 < 0.5, `[${s0}, ${s1}]`);
   assert.deepEqual(lossAxisRange(null, null), [0, 1]);
-  assert.equal(niceCeil(0.0042), 0.005);
-  assert.ok(niceCeil(7.1) >= 7.1);
   assert.deepEqual(lrAxisRange(1e-4, 1e-3), [5e-5, 2e-3]);
   assert.deepEqual(lrAxisRange(null, 1), [1e-5, 1e-1]);
+});
+
+test('header meta: classes once known, "scanning dataset…" while a new run has none', () => {
+  assert.equal(runMeta(initialTrainingState), 'Waiting for the run…');
+  assert.equal(runMeta(fold([{ type: 'init', run, history: [] }])), 'resnet18 · backend cpu · 2 classes: a, b');
+  const scanning = fold([{ type: 'init', run: { ...run, backend: '', classes: [] }, history: [], progress: { phase: 'scan', done: 3, total: 9 } }]);
+  assert.equal(runMeta(scanning), 'resnet18 · scanning dataset…');
+  assert.doesNotMatch(runMeta(scanning), /0 classes/);
+  assert.equal(runMeta(reduceTraining(scanning, { type: 'status', status: 'failed' })), 'resnet18', 'a run that failed in the scan has no classes to list');
 });

@@ -2,7 +2,7 @@
  * Message handling of one training panel: init after the webview says it is ready, then live updates.
  * Takes its I/O as functions so the unit tests drive it with a fake webview.
  */
-import type { EpochRecord } from '../../shared/engineProtocol';
+import type { EpochRecord, JobEvent } from '../../shared/engineProtocol';
 import type { TrainingFromWebview, TrainingProgress, TrainingRunView, TrainingToWebview } from '../../shared/webviewProtocol';
 import { Disposable } from '../dispose';
 import type { RunRecord } from '../runs/runReader';
@@ -28,6 +28,8 @@ export class TrainingController extends Disposable {
   private state?: TrainingViewState;
   private loading?: Promise<void>;
   private pending: TrainingEvent[] = [];
+  /** The panel shows the placeholder (no classes): re-read run.json once the engine is past the dataset scan. */
+  private fromPlaceholder = false;
 
   constructor(private readonly webview: WebviewLike<TrainingToWebview, TrainingFromWebview>, readonly runDir: string, private readonly deps: TrainingDeps) {
     super();
@@ -59,13 +61,19 @@ export class TrainingController extends Disposable {
   /** Live events of this window's training manager. */
   onTrainingEvent(e: TrainingEvent): void {
     if (e.runDir !== this.runDir || !this.ready) return;
-    if (this.loading) this.pending.push(e);
-    else this.apply(e);
+    if (this.loading) { this.pending.push(e); return; }
+    this.apply(e);
+    if (this.fromPlaceholder && e.kind === 'job' && pastScan(e.event)) void this.reload();
   }
 
   private async load(): Promise<void> {
     const run = await this.deps.readRun(this.runDir);
+    if (!run && this.fromPlaceholder && this.state) {
+      this.flushPending(); // no run.json yet: the panel already shows the placeholder
+      return;
+    }
     const view = run ? toRunView(run) : this.deps.placeholder(this.runDir);
+    this.fromPlaceholder = !run && !!view;
     if (!view) {
       this.deps.onError(`No readable run in ${this.runDir}.`);
       return;
@@ -73,6 +81,10 @@ export class TrainingController extends Disposable {
     if (this.deps.isLive(this.runDir)) view.status = 'running';
     this.state = new TrainingViewState(view, await this.deps.readHistory(this.runDir), this.deps.liveProgress(this.runDir));
     await this.post(this.state.init());
+    this.flushPending();
+  }
+
+  private flushPending(): void {
     const queued = this.pending;
     this.pending = [];
     for (const e of queued) this.apply(e);
@@ -87,4 +99,9 @@ export class TrainingController extends Disposable {
   private async post(m: TrainingToWebview): Promise<void> {
     if (!this.isDisposed) await this.webview.postMessage(m);
   }
+}
+
+/** The engine writes run.json after scanning the dataset, before its first training batch. */
+function pastScan(e: JobEvent): boolean {
+  return e.type === 'epoch-end' || (e.type === 'progress' && e.phase !== 'scan');
 }

@@ -5,7 +5,7 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { withAlpha } from './color';
-import { decades } from './scales';
+import { decades, placeMarkerLabel, type Point } from './scales';
 import { themeVar } from './theme';
 
 export interface SeriesSpec { label: string; colorVar: string; fallback: string; dash?: number[]; format?: (v: number) => string }
@@ -19,7 +19,7 @@ export interface LineChartOptions {
   ringSeries?: number[];
   /** Log-scaled y axis with one grid line per decade (learning rates). */
   yLog?: boolean;
-  /** Where the "best" label sits: where the curves are not (top for losses, bottom for accuracies). */
+  /** Where the "best" label prefers to sit (top for losses, bottom for accuracies); it moves if a curve is there. */
   markerLabel?: 'top' | 'bottom';
 }
 export interface ChartData { x: number[]; ys: (number | null)[][]; xRange: [number, number]; marker?: number }
@@ -101,6 +101,20 @@ export class LineChart {
     this.lastWidth = this.width();
   }
 
+  /** Each series as polylines in canvas pixels, broken at missing values (as drawn: spanGaps is off). */
+  private curvePixels(u: uPlot): Point[][] {
+    const lines: Point[][] = [];
+    for (const ys of this.data.ys) {
+      let line: Point[] = [];
+      ys.forEach((v, i) => {
+        if (v === null || v === undefined) { if (line.length) lines.push(line); line = []; return; }
+        line.push({ x: u.valToPos(this.data.x[i], 'x', true), y: u.valToPos(v, 'y', true) });
+      });
+      if (line.length) lines.push(line);
+    }
+    return lines;
+  }
+
   private drawMarker(u: uPlot, color: string, font: string, colors: string[]): void {
     const epoch = this.data.marker;
     if (epoch === undefined) return;
@@ -120,20 +134,29 @@ export class LineChart {
     ctx.lineTo(x + 0.5, top + height);
     ctx.stroke();
     ctx.setLineDash([]);
-    ctx.font = `${11 * dpr}px ${font}`;
-    const rightSide = x > left + width - 60 * dpr;
-    ctx.textAlign = rightSide ? 'right' : 'left';
-    const labelY = this.o.markerLabel === 'bottom' ? top + height - 6 * dpr : top + 12 * dpr;
-    ctx.fillText(`best ${epoch}`, x + (rightSide ? -4 : 4) * dpr, labelY);
+    const rings: (Point & { r: number })[] = [];
     for (const s of this.o.ringSeries ?? []) {
       const value = index >= 0 ? this.data.ys[s]?.[index] : null;
       if (value === null || value === undefined) continue;
+      const ring = { x, y: u.valToPos(value, 'y', true), r: 7 * dpr };
+      rings.push(ring);
       ctx.strokeStyle = colors[s];
       ctx.lineWidth = 2 * dpr;
       ctx.beginPath();
-      ctx.arc(x, u.valToPos(value, 'y', true), 7 * dpr, 0, Math.PI * 2);
+      ctx.arc(ring.x, ring.y, ring.r, 0, Math.PI * 2);
       ctx.stroke();
     }
+    // The label goes where no curve, point or ring is (the best epoch is often the first, where losses are high).
+    ctx.font = `${11 * dpr}px ${font}`;
+    ctx.fillStyle = color;
+    const text = `best ${epoch}`;
+    const place = placeMarkerLabel({
+      x, plot: { left, top, width, height }, textWidth: ctx.measureText(text).width, textHeight: 11 * dpr, gap: 4 * dpr, clear: 6 * dpr,
+      prefer: this.o.markerLabel ?? 'top', lines: this.curvePixels(u), rings,
+    });
+    ctx.textAlign = place.align;
+    ctx.textBaseline = 'top';
+    ctx.fillText(text, place.x, place.y);
     ctx.restore();
   }
 }

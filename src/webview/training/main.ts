@@ -13,7 +13,7 @@ import { getVsCodeApi, onHostMessage } from '../common/vscodeApi';
 import { createTrainingCharts, rebuildTrainingCharts, updateTrainingCharts } from './charts';
 import {
   bestEpoch, bestSummary, canEvaluate, curveData, initialTrainingState, isRunning, progressModel, reduceTraining,
-  statusLabel, type TrainingState,
+  runMeta, statusLabel, type TrainingState,
 } from './state';
 
 const vscode = getVsCodeApi<TrainingState, TrainingFromWebview>();
@@ -61,7 +61,7 @@ const charts = createTrainingCharts({ loss: byId('loss-chart'), acc: byId('acc-c
 function renderHeader(): void {
   const run = state.run;
   byId('run-title').textContent = run ? run.id : 'Training';
-  byId('run-meta').textContent = run ? [run.arch, `backend ${run.backend}`, `${run.classes.length} classes: ${run.classes.join(', ')}`].join(' · ') : 'Waiting for the run…';
+  byId('run-meta').textContent = runMeta(state);
   const badge = byId('status-badge');
   badge.textContent = statusLabel(run?.status);
   badge.dataset.status = run?.status ?? 'waiting';

@@ -5,6 +5,7 @@
 import type { EpochRecord } from '../../shared/engineProtocol';
 import type { TrainingProgress, TrainingRunView, TrainingToWebview } from '../../shared/webviewProtocol';
 import { finite, formatDuration, formatLoss, formatPercent } from '../common/format';
+import { fittedRange } from '../common/scales';
 
 export interface TrainingState {
   run?: TrainingRunView;
@@ -74,6 +75,20 @@ export function statusLabel(status: TrainingRunView['status'] | undefined): stri
     case 'interrupted': return 'Interrupted';
     default: return 'Waiting';
   }
+}
+
+/**
+ * The line under the run id. A run that was just started has no run.json yet (the engine scans the dataset
+ * first), so its classes are unknown: say so rather than "0 classes".
+ */
+export function runMeta(state: TrainingState): string {
+  const run = state.run;
+  if (!run) return 'Waiting for the run…';
+  const parts = [run.arch];
+  if (run.backend) parts.push(`backend ${run.backend}`); // the placeholder's is empty until the engine picked one
+  if (run.classes.length > 0) parts.push(`${run.classes.length} ${run.classes.length === 1 ? 'class' : 'classes'}: ${run.classes.join(', ')}`);
+  else if (run.status === 'running') parts.push('scanning dataset…');
+  return parts.join(' · ');
 }
 
 export function phaseLabel(phase: string): string {
@@ -168,18 +183,12 @@ export function epochAxisRange(planned: number, last: number): [number, number] 
   return n < 2 ? [0.5, 1.5] : [1, n];
 }
 
-/** Loss axis from 0 to a little above the largest loss. */
-export function lossAxisRange(_min: number | null, max: number | null): [number, number] {
-  const m = finite(max);
-  return [0, m !== null && m > 0 ? niceCeil(m * 1.05) : 1];
-}
-
-/** A round number ≥ v (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^k). */
-export function niceCeil(v: number): number {
-  if (!(v > 0)) return 1;
-  const exp = 10 ** Math.floor(Math.log10(v));
-  for (const step of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (step * exp >= v - 1e-12) return step * exp;
-  return 10 * exp;
+/** Loss axis fitted to the losses with a little room (losses are ≥ 0), so small changes stay visible. */
+export function lossAxisRange(min: number | null, max: number | null): [number, number] {
+  const lo = finite(min);
+  const hi = finite(max);
+  if (lo === null || hi === null) return [0, 1];
+  return fittedRange(Math.min(lo, hi), Math.max(lo, hi), { pad: 0.05, floor: 0 });
 }
 
 export function bestSummary(state: TrainingState): string {
