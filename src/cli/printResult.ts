@@ -24,7 +24,10 @@ const printers: { [K in keyof ResultByRequest]: (r: ResultByRequest[K]) => strin
   ].join('\n'),
   scan: (r: ScanSummary) => [
     `${r.root} (${r.layout}): ${r.classes.length} classes`,
-    ...Object.entries(r.perClass).map(([c, n]) => `  ${c}: ${n}`),
+    ...Object.entries(r.perClass).map(([c, n]) => `  ${c}: ${n} (default split: train ${r.perSplit.train[c]}, val ${r.perSplit.val[c]}, test ${r.perSplit.test[c]})`),
+    `  sizes: ${r.size.minWidth}–${r.size.maxWidth} × ${r.size.minHeight}–${r.size.maxHeight} px (mean ${Math.round(r.size.meanWidth)} × ${Math.round(r.size.meanHeight)})`,
+    `  channels: ${Object.entries(r.channels).map(([c, n]) => `${c}: ${n}`).join(', ')}; formats: ${Object.entries(r.formats).map(([f, n]) => `${f}: ${n}`).join(', ')}`,
+    ...r.excluded.map((e) => `  left out: ${e.file} — ${e.reason}`),
     ...r.issues.map((i) => `  ${i.severity}: ${i.message}`),
   ].join('\n'),
   train: (r: TrainResult) => `run ${r.status} after ${r.epochsDone} epoch(s): ${r.runDir}` +

@@ -64,7 +64,8 @@ export interface ExplainItem { image: string; classIndex: number; className: str
 export interface ExplainResult { items: ExplainItem[]; candidateLayers: string[] }
 
 /** perSplit: the folders' own split, or the default seeded split training would make. */
-export interface ScanSummary { root: string; layout: string; classes: string[]; perClass: Record<string, number>; perSplit: Record<SplitName, Record<string, number>>; excluded: { file: string; reason: string }[]; issues: { severity: string; kind: string; message: string; file?: string }[] }
+export interface ScanSummary { root: string; layout: string; classes: string[]; perClass: Record<string, number>; perSplit: Record<SplitName, Record<string, number>>;
+  size: { minWidth: number; maxWidth: number; minHeight: number; maxHeight: number; meanWidth: number; meanHeight: number }; channels: Record<string, number>; formats: Record<string, number>; excluded: { file: string; reason: string }[]; issues: { severity: string; kind: string; message: string; file?: string }[] }
 
 export interface InfoResult { backend: string; threads: number; simd: boolean; versions: Record<string, string>; tried: { name: string; error: string }[]; models: string[] }
 

@@ -16,6 +16,7 @@ export async function scanSummary(root: string, o: { patientPattern?: string; si
   return {
     root: scan.root, layout: scan.layout, classes: scan.classes, perClass: scan.health.perClass, excluded: scan.excluded,
     perSplit: { train: count(split.train), val: count(split.val), test: count(split.test) },
+    size: scan.health.size, channels: scan.health.channels, formats: scan.health.formats,
     issues: scan.health.issues.map((i) => ({ severity: i.severity, kind: i.kind, message: i.message, file: i.file })),
   };
 }
