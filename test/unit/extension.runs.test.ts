@@ -1,3 +1,4 @@
+import '../fakes/vscode';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -6,6 +7,7 @@ import * as path from 'node:path';
 import { listRuns, readHistoryFile, viewStatus } from '../../src/extension/runs/runReader';
 import { pidAlive } from '../../src/extension/runs/pidAlive';
 import { childNodes, nodeView, rootNodes, runDescription, type RunNode } from '../../src/extension/runs/runTreeModel';
+import { toTreeItem } from '../../src/extension/runs/runsTree';
 import { epoch, evalFile, meta, tempWorkspace, writeRun } from '../fakes/runFixtures';
 
 const deadPid = (): number => spawnSync(process.execPath, ['-e', '']).pid!;
@@ -82,6 +84,35 @@ test('children: best and last checkpoints with epoch and val loss, then metrics 
   assert.equal(nodeView(metrics[0]).description, '87.5%');
   assert.equal(nodeView(metrics[3]).description, 'P 0.600 · R 0.700 · F1 0.650 · n 8');
   assert.equal(new Set([...kids, ...metrics].map((k) => nodeView(k).id)).size, kids.length + metrics.length, 'tree ids are unique');
+});
+
+test('accessible names: status and numbers in words, not the tooltip path; the visible label comes first', async () => {
+  const ws = tempWorkspace();
+  writeRun(ws, {
+    id: 'r1', status: 'completed', createdAt: '2026-11-01T00:00:00Z', history: [epoch(1), epoch(2)],
+    checkpoints: { best: meta(2, 0.4321), last: meta(2, 0.4321) }, evals: [evalFile('test', 0.875)],
+  });
+  writeRun(ws, { id: 'r2', status: 'running', createdAt: '2026-11-02T00:00:00Z', epochs: 5, history: [epoch(1)] });
+  const [live, run] = await listRuns([ws]);
+  const [node] = rootNodes([run], () => undefined);
+  const item = toTreeItem(nodeView(node));
+  assert.equal(item.accessibilityInformation?.label, 'r1, resnet18, completed');
+  assert.ok(String(item.tooltip).includes(run.dir), 'the tooltip keeps the path');
+  const liveLabel = nodeView({ kind: 'run', run: live, live: { phase: 'train', done: 1, total: 4, epoch: 2, epochs: 5 } }).accessibilityLabel;
+  assert.equal(liveLabel, 'r2, resnet18, running, epoch 2 of 5, train 25%');
+
+  const kids = childNodes(node);
+  assert.equal(toTreeItem(nodeView(kids[0])).accessibilityInformation?.label, 'best checkpoint, epoch 2, validation loss 0.4321, validation accuracy 80.0%');
+  const evalLabel = nodeView(kids[2]).accessibilityLabel;
+  assert.match(evalLabel, /^metrics \(test\), accuracy 87\.5%, macro-F1 0\.650/);
+  const metrics = childNodes(kids[2]);
+  assert.equal(nodeView(metrics[0]).accessibilityLabel, 'accuracy 87.5%');
+  assert.equal(toTreeItem(nodeView(metrics[3])).accessibilityInformation?.label, 'normal, precision 0.600, recall 0.700, F1 0.650, 8 images');
+  for (const k of [node, ...kids, ...metrics]) {
+    const v = nodeView(k);
+    assert.ok(v.accessibilityLabel.startsWith(v.label), `"${v.accessibilityLabel}" starts with the visible label "${v.label}"`);
+    assert.ok(!v.accessibilityLabel.includes(ws), 'no paths');
+  }
 });
 
 test('readHistoryFile skips a half-written last line', async () => {

@@ -12,13 +12,15 @@ export type RunNode =
   | { kind: 'run'; run: RunRecord; live?: TrainingProgress }
   | { kind: 'checkpoint'; run: RunRecord; which: CheckpointWhich; meta: CheckpointMeta }
   | { kind: 'eval'; run: RunRecord; evaluation: EvalSummary }
-  | { kind: 'metric'; run: RunRecord; id: string; label: string; description: string };
+  | { kind: 'metric'; run: RunRecord; id: string; label: string; description: string; spoken: string };
 
 export interface NodeView {
   id: string;
   label: string;
   description?: string;
   tooltip?: string;
+  /** What a screen reader says; without it VS Code reads the tooltip (a path) instead of the status. */
+  accessibilityLabel: string;
   /** Space-separated tokens; package.json menus match them with `viewItem =~ /\btoken\b/`. */
   contextValue: string;
   icon: string;
@@ -44,6 +46,19 @@ export function runDescription(run: RunRecord, live?: TrainingProgress): string 
   return parts.join(' · ');
 }
 
+/** "r1, resnet18, running, epoch 2 of 5": the description in words, without the symbols. */
+export function runAccessibilityLabel(run: RunRecord, live?: TrainingProgress): string {
+  const parts = [run.id, run.info.config.arch, run.status];
+  if (run.status === 'running') {
+    const epochs = live?.epochs ?? run.info.config.epochs;
+    parts.push(`epoch ${live?.epoch ?? Math.min(epochs, run.info.epochsDone + 1)} of ${epochs}`);
+    if (live && live.total > 0) parts.push(`${live.phase} ${Math.floor((100 * live.done) / live.total)}%`);
+  } else if (run.status !== 'completed') {
+    parts.push(`${run.info.epochsDone} of ${run.info.config.epochs} epochs`);
+  }
+  return parts.join(', ');
+}
+
 export function runContextValue(run: RunRecord): string {
   const tokens = ['run', `status-${run.status}`];
   const has = (w: CheckpointWhich) => run.checkpoints.some((c) => c.which === w);
@@ -64,7 +79,7 @@ export function nodeView(node: RunNode): NodeView {
     case 'run': {
       const hasChildren = run.checkpoints.length > 0 || run.evals.length > 0;
       return {
-        id: run.dir, label: run.id, description: runDescription(run, node.live),
+        id: run.dir, label: run.id, description: runDescription(run, node.live), accessibilityLabel: runAccessibilityLabel(run, node.live),
         tooltip: `${run.dir}\n${run.info.dataset.classes.join(', ')} · backend ${run.info.backend.name}${run.info.error ? `\n${run.info.error}` : ''}`,
         contextValue: runContextValue(run), icon: STATUS_ICON[run.status],
         collapsible: hasChildren ? (run.evals.length > 0 ? 'expanded' : 'collapsed') : 'none',
@@ -74,6 +89,7 @@ export function nodeView(node: RunNode): NodeView {
     case 'checkpoint':
       return {
         id: `${run.dir}#ckpt-${node.which}`, label: node.which, description: checkpointDescription(node.meta),
+        accessibilityLabel: `${node.which} checkpoint, epoch ${node.meta.epoch}, validation loss ${fixed(node.meta.valLoss, 4)}, validation accuracy ${percent(node.meta.valAcc)}`,
         contextValue: `checkpoint checkpoint-${node.which}`, icon: node.which === 'best' ? 'star-full' : 'history', collapsible: 'none',
       };
     case 'eval': {
@@ -81,23 +97,28 @@ export function nodeView(node: RunNode): NodeView {
       return {
         id: `${run.dir}#eval-${e.name}`, label: `metrics (${e.name})`,
         description: `accuracy ${percent(e.accuracy)} · macro-F1 ${fixed(e.macroF1)}`, tooltip: `${e.total} images · ${e.path}`,
+        accessibilityLabel: `metrics (${e.name}), accuracy ${percent(e.accuracy)}, macro-F1 ${fixed(e.macroF1)}, ${e.total} images`,
         contextValue: 'evaluation', icon: 'graph', collapsible: 'collapsed',
         command: { command: 'cxrLab.openEvaluation', title: 'Open Evaluation', arguments: [run.dir, e.name] },
       };
     }
     case 'metric':
-      return { id: `${run.dir}#${node.id}`, label: node.label, description: node.description, contextValue: 'metric', icon: 'symbol-number', collapsible: 'none' };
+      return {
+        id: `${run.dir}#${node.id}`, label: node.label, description: node.description, accessibilityLabel: node.spoken,
+        contextValue: 'metric', icon: 'symbol-number', collapsible: 'none',
+      };
   }
 }
 
 export function metricNodes(run: RunRecord, e: EvalSummary): RunNode[] {
   const id = (s: string) => `eval-${e.name}-${s}`;
   return [
-    { kind: 'metric', run, id: id('accuracy'), label: 'accuracy', description: percent(e.accuracy) },
-    { kind: 'metric', run, id: id('macro-f1'), label: 'macro-F1', description: fixed(e.macroF1) },
+    { kind: 'metric', run, id: id('accuracy'), label: 'accuracy', description: percent(e.accuracy), spoken: `accuracy ${percent(e.accuracy)}` },
+    { kind: 'metric', run, id: id('macro-f1'), label: 'macro-F1', description: fixed(e.macroF1), spoken: `macro-F1 ${fixed(e.macroF1)}` },
     ...e.perClass.map((c): RunNode => ({
       kind: 'metric', run, id: id(`class-${c.className}`), label: c.className,
       description: `P ${fixed(c.precision)} · R ${fixed(c.recall)} · F1 ${fixed(c.f1)} · n ${c.support}`,
+      spoken: `${c.className}, precision ${fixed(c.precision)}, recall ${fixed(c.recall)}, F1 ${fixed(c.f1)}, ${c.support} images`,
     })),
   ];
 }

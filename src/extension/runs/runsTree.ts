@@ -13,6 +13,7 @@ export function toTreeItem(v: NodeView): vscode.TreeItem {
   item.id = v.id;
   item.description = v.description;
   item.tooltip = v.tooltip;
+  item.accessibilityInformation = { label: v.accessibilityLabel };
   item.contextValue = v.contextValue;
   item.iconPath = new vscode.ThemeIcon(v.icon);
   if (v.command) item.command = v.command;
