@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { KernelArgs } from './wasmOps';
+import { forEachPoolWindow } from './poolWindows';
 
 /**
  * Spreads each dy value evenly over the in-bounds cells of its window. The forward AvgPool (wasm and cpu alike)
@@ -11,37 +12,23 @@ export function avgPoolGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorIn
   const { filterSize, strides, pad } = attrs as unknown as tf.AvgPoolGradAttrs;
   const info = tf.backend_util.computePool2DInfo(
     input.shape as [number, number, number, number], filterSize, strides, 1, pad);
-  const { batchSize, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
-  const { strideHeight: sH, strideWidth: sW, filterHeight: kH, filterWidth: kW } = info;
-  const { top: padTop, left: padLeft } = info.padInfo;
+  const { inWidth: W, inChannels: C } = info;
 
   const out = backend.makeOutput(input.shape, 'float32');
   // Views are taken after makeOutput: a malloc can grow (and detach) the wasm heap.
   const dx = backend.typedArrayFromHeap(out) as Float32Array;
   const g = backend.typedArrayFromHeap(dy) as Float32Array;
   dx.fill(0);
-  for (let b = 0; b < batchSize; b++) {
-    const xBatch = b * H * W * C;
-    for (let oh = 0; oh < OH; oh++) {
-      const r0 = oh * sH - padTop;
-      const rFrom = Math.max(0, r0);
-      const rTo = Math.min(H, r0 + kH);
-      for (let ow = 0; ow < OW; ow++) {
-        const c0 = ow * sW - padLeft;
-        const cFrom = Math.max(0, c0);
-        const cTo = Math.min(W, c0 + kW);
-        const count = (rTo - rFrom) * (cTo - cFrom);
-        if (count <= 0) continue;
-        const scale = 1 / count;
-        const dyBase = ((b * OH + oh) * OW + ow) * C;
-        for (let r = rFrom; r < rTo; r++) {
-          for (let col = cFrom; col < cTo; col++) {
-            const base = xBatch + (r * W + col) * C;
-            for (let c = 0; c < C; c++) dx[base + c] += g[dyBase + c] * scale;
-          }
-        }
+  forEachPoolWindow(info, ({ xBatch, rFrom, rTo, cFrom, cTo, dyBase }) => {
+    const count = (rTo - rFrom) * (cTo - cFrom);
+    if (count <= 0) return;
+    const scale = 1 / count;
+    for (let r = rFrom; r < rTo; r++) {
+      for (let col = cFrom; col < cTo; col++) {
+        const base = xBatch + (r * W + col) * C;
+        for (let c = 0; c < C; c++) dx[base + c] += g[dyBase + c] * scale;
       }
     }
-  }
+  });
   return out;
 }

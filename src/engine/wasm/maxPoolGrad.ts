@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { KernelArgs } from './wasmOps';
+import { forEachPoolWindow } from './poolWindows';
 
 /**
  * Routes each dy value to the first maximum of its pooling window (same tie rule as the cpu backend), skipping
@@ -11,9 +12,7 @@ export function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorIn
   const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolGradAttrs;
   const info = tf.backend_util.computePool2DInfo(
     input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
-  const { batchSize, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
-  const { strideHeight: sH, strideWidth: sW, filterHeight: kH, filterWidth: kW } = info;
-  const { top: padTop, left: padLeft } = info.padInfo;
+  const { inWidth: W, inChannels: C } = info;
 
   const out = backend.makeOutput(input.shape, 'float32');
   // Views are taken after makeOutput: a malloc can grow (and detach) the wasm heap.
@@ -23,31 +22,19 @@ export function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): tf.TensorIn
   dx.fill(0);
   const best = new Float32Array(C);
   const where = new Int32Array(C);
-  for (let b = 0; b < batchSize; b++) {
-    const xBatch = b * H * W * C;
-    for (let oh = 0; oh < OH; oh++) {
-      const r0 = oh * sH - padTop;
-      const rFrom = Math.max(0, r0);
-      const rTo = Math.min(H, r0 + kH);
-      for (let ow = 0; ow < OW; ow++) {
-        const c0 = ow * sW - padLeft;
-        const cFrom = Math.max(0, c0);
-        const cTo = Math.min(W, c0 + kW);
-        best.fill(Number.NEGATIVE_INFINITY);
-        where.fill(-1);
-        for (let r = rFrom; r < rTo; r++) {
-          for (let col = cFrom; col < cTo; col++) {
-            const base = xBatch + (r * W + col) * C;
-            for (let c = 0; c < C; c++) {
-              const v = x[base + c];
-              if (v > best[c]) { best[c] = v; where[c] = base + c; }
-            }
-          }
+  forEachPoolWindow(info, ({ xBatch, rFrom, rTo, cFrom, cTo, dyBase }) => {
+    best.fill(Number.NEGATIVE_INFINITY);
+    where.fill(-1);
+    for (let r = rFrom; r < rTo; r++) {
+      for (let col = cFrom; col < cTo; col++) {
+        const base = xBatch + (r * W + col) * C;
+        for (let c = 0; c < C; c++) {
+          const v = x[base + c];
+          if (v > best[c]) { best[c] = v; where[c] = base + c; }
         }
-        const dyBase = ((b * OH + oh) * OW + ow) * C;
-        for (let c = 0; c < C; c++) if (where[c] >= 0) dx[where[c]] += g[dyBase + c];
       }
     }
-  }
+    for (let c = 0; c < C; c++) if (where[c] >= 0) dx[where[c]] += g[dyBase + c];
+  });
   return out;
 }
