@@ -7,7 +7,7 @@ import { scanDataset, DatasetError, type SplitName as Split } from '../dataset/s
 import { splitFromRecord } from '../dataset/split';
 import { computeMetrics } from '../metrics/metrics';
 import { renderConfusionPng } from '../metrics/confusionPng';
-import { loadCheckpointModel, readCheckpointMeta } from '../run/checkpoint';
+import { openRunCheckpoint } from '../run/checkpoint';
 import { RunStore } from '../run/runStore';
 import { argMax, predictItems } from '../train/predict';
 import type { Normalization } from '../dataset/preprocess';
@@ -18,10 +18,6 @@ export interface EvaluateOptions { runDir: string; split?: SplitName; data?: str
 export async function evaluateRun(o: EvaluateOptions): Promise<EvalResult> {
   const run = await RunStore.open(o.runDir);
   const { classes } = run.info.dataset;
-  const checkpointDir = path.join(run.dir, o.checkpoint === 'last' ? RUN_FILES.last : RUN_FILES.best);
-  const meta = await readCheckpointMeta(checkpointDir);
-  if (!meta) throw new Error(`Run ${run.info.id} has no ${o.checkpoint ?? 'best'} checkpoint yet (no epoch finished).`);
-
   const progress = (phase: string) => (done: number, total: number) => o.emit({ type: 'progress', phase, done, total });
   let items, name: string;
   if (o.data) {
@@ -37,7 +33,7 @@ export async function evaluateRun(o: EvaluateOptions): Promise<EvalResult> {
   }
   if (items.length === 0) throw new DatasetError(`Nothing to evaluate: the ${name} set of run ${run.info.id} has no readable image.`);
 
-  const model = await loadCheckpointModel(checkpointDir);
+  const { model, meta } = await openRunCheckpoint(run, o.checkpoint);
   try {
     const preds = await predictItems(model, items, {
       imageSize: run.info.config.imageSize, normalization: run.info.model.normalization as Normalization,

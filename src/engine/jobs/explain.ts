@@ -8,7 +8,7 @@ import { writeJsonAtomic } from '../io/atomic';
 import { loadDisplayImage, loadImageTensorData, type Normalization } from '../dataset/preprocess';
 import { GradCam } from '../cam/gradCam';
 import { writeCamImages } from '../cam/camImages';
-import { loadCheckpointModel, readCheckpointMeta } from '../run/checkpoint';
+import { openRunCheckpoint } from '../run/checkpoint';
 import { RunStore } from '../run/runStore';
 
 export interface ExplainOptions {
@@ -26,9 +26,7 @@ export async function explainImages(o: ExplainOptions): Promise<ExplainResult> {
   if (o.classIndex !== undefined && !(o.classIndex >= 0 && o.classIndex < classes.length)) {
     throw new Error(`Class ${o.classIndex} does not exist; this run's classes are ${classes.map((c, i) => `${i}=${c}`).join(', ')}.`);
   }
-  const checkpointDir = path.join(run.dir, o.checkpoint === 'last' ? RUN_FILES.last : RUN_FILES.best);
-  if (!(await readCheckpointMeta(checkpointDir))) throw new Error(`Run ${run.info.id} has no ${o.checkpoint ?? 'best'} checkpoint yet.`);
-  const model = await loadCheckpointModel(checkpointDir);
+  const { model } = await openRunCheckpoint(run, o.checkpoint);
   const layer = o.layer ?? run.info.model.camLayer;
   if (!model.layers.some((l) => l.name === layer)) {
     const last = model.layers.slice(-8).map((l) => l.name).join(', ');

@@ -134,6 +134,12 @@ export function maxPool(x: Sym, name: string, o: MaxPoolOptions): Sym {
   return apply(tf.layers.maxPooling2d({ name, poolSize: o.poolSize, strides: o.strides, padding: 'valid' }), padded);
 }
 
+/** The ImageNet stem shared by ResNet and DenseNet: conv 7x7/2 (64) → BN → ReLU → max-pool 3x3/2, torchvision names. */
+export function imagenetStem(input: Sym, names: { conv: string; norm: string; relu: string; pool: string }): Sym {
+  const x = conv(input, names.conv, { filters: 64, kernelSize: 7, strides: 2, padding: 3 });
+  return maxPool(relu(batchNorm(x, names.norm), names.relu), names.pool, { poolSize: 3, strides: 2, padding: 1 });
+}
+
 export function globalAvgPool(x: Sym, name: string): Sym {
   return apply(tf.layers.globalAveragePooling2d({ name }), x);
 }

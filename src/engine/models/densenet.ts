@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelBuildOptions, ModelSpec } from './registry';
 import {
-  apply, batchNorm, checkBuildOptions, concat, conv, globalAvgPool, imageInput, linear, maxPool, relu, type Sym,
+  apply, batchNorm, checkBuildOptions, concat, conv, globalAvgPool, imageInput, imagenetStem, linear, relu, type Sym,
 } from './blocks';
 
 /** torchvision.models.densenet (memory-efficient off, drop_rate 0). */
@@ -34,9 +34,7 @@ function transition(x: Sym, name: string): Sym {
 function buildDenseNet(arch: string, blockConfig: number[], opts: ModelBuildOptions): tf.LayersModel {
   checkBuildOptions(arch, opts.numClasses, opts.imageSize);
   const input = imageInput(opts.imageSize);
-  let x = conv(input, 'features.conv0', { filters: 64, kernelSize: 7, strides: 2, padding: 3 });
-  x = relu(batchNorm(x, 'features.norm0'), 'features.relu0');
-  x = maxPool(x, 'features.pool0', { poolSize: 3, strides: 2, padding: 1 });
+  let x = imagenetStem(input, { conv: 'features.conv0', norm: 'features.norm0', relu: 'features.relu0', pool: 'features.pool0' });
   blockConfig.forEach((numLayers, i) => {
     x = denseBlock(x, `features.denseblock${i + 1}`, numLayers);
     if (i < blockConfig.length - 1) x = transition(x, `features.transition${i + 1}`);

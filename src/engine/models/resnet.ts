@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelBuildOptions, ModelSpec } from './registry';
 import {
-  add, batchNorm, checkBuildOptions, conv, globalAvgPool, imageInput, linear, maxPool, relu, type Sym,
+  add, batchNorm, checkBuildOptions, conv, globalAvgPool, imageInput, imagenetStem, linear, relu, type Sym,
 } from './blocks';
 
 /** torchvision.models.resnet (v1.5: the stride sits on the 3x3 conv of the bottleneck). */
@@ -39,9 +39,7 @@ export const bottleneck: BlockFn = (x, name, planes, strides) => {
 function buildResNet(arch: string, block: BlockFn, layers: number[], opts: ModelBuildOptions): tf.LayersModel {
   checkBuildOptions(arch, opts.numClasses, opts.imageSize);
   const input = imageInput(opts.imageSize);
-  let x = conv(input, 'conv1', { filters: 64, kernelSize: 7, strides: 2, padding: 3 });
-  x = relu(batchNorm(x, 'bn1'), 'relu');
-  x = maxPool(x, 'maxpool', { poolSize: 3, strides: 2, padding: 1 });
+  let x = imagenetStem(input, { conv: 'conv1', norm: 'bn1', relu: 'relu', pool: 'maxpool' });
   layers.forEach((blocks, stage) => {
     const planes = 64 * 2 ** stage;
     for (let i = 0; i < blocks; i++) {

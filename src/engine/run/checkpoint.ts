@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { fileIO } from '../io/fileIO';
 import { readJson, replaceDirAtomic } from '../io/atomic';
-import type { CheckpointMeta } from '../../shared/runFiles';
+import { RUN_FILES, type CheckpointMeta } from '../../shared/runFiles';
 
 /** Trainer state kept with the last checkpoint so a run resumes where it stopped. */
 export interface TrainerState { epochsDone: number; bestValLoss: number; plateau: { best: number; badEpochs: number; reductions: number } }
@@ -41,4 +41,13 @@ export async function restoreOptimizer(dir: string, optimizer: tf.Optimizer): Pr
   await optimizer.setWeights(specs.map((s) => ({ name: s.name, tensor: named[s.name] })));
   tf.dispose(Object.values(named)); // setWeights made its own variables from them
   return readJson<TrainerState>(path.join(dir, 'trainer.json'));
+}
+
+/** A run's best or last checkpoint with its meta; a clear error when no epoch has finished yet. */
+export async function openRunCheckpoint(run: { dir: string; info: { id: string } }, which: 'best' | 'last' = 'best'):
+  Promise<{ model: tf.LayersModel; meta: CheckpointMeta }> {
+  const dir = path.join(run.dir, which === 'last' ? RUN_FILES.last : RUN_FILES.best);
+  const meta = await readCheckpointMeta(dir);
+  if (!meta) throw new Error(`Run ${run.info.id} has no ${which} checkpoint yet (no epoch finished).`);
+  return { model: await loadCheckpointModel(dir), meta };
 }

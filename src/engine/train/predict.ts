@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { BatchLoader } from '../dataset/batchLoader';
+import { crossEntropy } from './step';
 import type { ImageItem } from '../dataset/scan';
 import type { Normalization } from '../dataset/preprocess';
 
@@ -22,8 +23,7 @@ export async function predictItems(model: tf.LayersModel, items: ImageItem[], o:
     if (n > 0) {
       const [probs, lossSumBatch] = tf.tidy(() => {
         const logits = model.apply(tf.tensor4d(batch.x, [n, o.imageSize, o.imageSize, 3]), { training: false }) as tf.Tensor;
-        const ce = tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(batch.labels, 'int32'), o.numClasses), logits,
-          undefined, 0, tf.Reduction.SUM);
+        const ce = crossEntropy(logits, tf.tensor1d(batch.labels, 'int32'), o.numClasses, 'sum');
         return [tf.softmax(logits).arraySync() as number[][], ce.dataSync()[0]];
       });
       lossSum += lossSumBatch;

@@ -7,9 +7,10 @@ export function trainableVariables(model: tf.LayersModel): tf.Variable[] {
   return model.trainableWeights.map((w) => w.read() as tf.Variable);
 }
 
-/** Mean softmax cross-entropy of logits against integer labels (torch's nn.CrossEntropyLoss). */
-export function crossEntropy(logits: tf.Tensor, labels: tf.Tensor1D, numClasses: number): tf.Scalar {
-  return tf.losses.softmaxCrossEntropy(tf.oneHot(labels, numClasses), logits, undefined, 0, tf.Reduction.MEAN) as tf.Scalar;
+/** Softmax cross-entropy of logits against integer labels (torch's nn.CrossEntropyLoss), mean or sum over the batch. */
+export function crossEntropy(logits: tf.Tensor, labels: tf.Tensor1D, numClasses: number, reduction: 'mean' | 'sum' = 'mean'): tf.Scalar {
+  return tf.losses.softmaxCrossEntropy(tf.oneHot(labels, numClasses), logits, undefined, 0,
+    reduction === 'mean' ? tf.Reduction.MEAN : tf.Reduction.SUM) as tf.Scalar;
 }
 
 /**
