@@ -2,11 +2,12 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { writeFileAtomic } from '../io/atomic';
+import { createRng, type Rng as BaseRng } from '../random';
 
 /**
  * A synthetic chest X-ray data set for the demo and for tests: grayscale PNGs in class folders plus
- * metadata.csv (file,label,patient; two images per patient). Everything is drawn from a seeded PRNG
- * kept in this file, so the same seed gives byte-identical files.
+ * metadata.csv (file,label,patient; two images per patient). Everything is drawn from the engine's seeded
+ * PRNG (random.ts), so the same seed gives byte-identical files.
  *
  * Each picture is built as summed attenuation (soft tissue, bone, heart add; lung air subtracts), then
  * shifted to a per-patient mean brightness so that a finding changes a local pattern, not the global mean.
@@ -30,43 +31,22 @@ export const PHANTOM_CLASSES: Record<3 | 4, PhantomClass[]> = {
   4: ['normal', 'consolidation', 'nodules', 'effusion'],
 };
 /** Fixed per class so that choosing 3 or 4 classes leaves the shared classes' images unchanged. */
-const CLASS_ID: Record<PhantomClass, number> = { normal: 0, consolidation: 1, nodules: 2, effusion: 3 };
 const IMAGES_PER_PATIENT = 2;
 // Independent random streams, so e.g. the finding does not change the noise or the anatomy.
-const STREAM = { anatomy: 1, finding: 2, view: 3, noise: 4 } as const;
 
-// ---------------------------------------------------------------------------------------------
-// Seeded randomness (mulberry32 + a murmur-style mix to derive one seed per patient and stream).
-
-function mixSeed(...parts: number[]): number {
-  let h = 0x9e3779b9;
-  for (const p of parts) {
-    h = Math.imul(h ^ (p >>> 0), 0x85ebca6b);
-    h ^= h >>> 13;
-    h = Math.imul(h, 0xc2b2ae35);
-    h ^= h >>> 16;
-  }
-  return h >>> 0;
-}
-
+/** The engine's seeded stream (random.ts) with the draws the drawing code needs. */
 class Rng {
-  private state: number;
   private spare: number | undefined;
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
+  constructor(private readonly stream: BaseRng) {}
   /** Uniform in [0, 1). */
   next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.stream.next();
   }
   uniform(lo: number, hi: number): number {
     return lo + (hi - lo) * this.next();
   }
   int(lo: number, hiInclusive: number): number {
-    return lo + Math.floor(this.next() * (hiInclusive - lo + 1));
+    return lo + this.stream.int(hiInclusive - lo + 1);
   }
   sign(): number {
     return this.next() < 0.5 ? -1 : 1;
@@ -84,6 +64,11 @@ class Rng {
     this.spare = r * Math.sin(2 * Math.PI * v);
     return r * Math.cos(2 * Math.PI * v);
   }
+}
+
+/** One independent stream per seed and labels (patient, what is drawn, image). */
+function streamOf(seed: number, ...labels: (string | number)[]): Rng {
+  return new Rng(createRng(seed).fork(labels.join(':')));
 }
 
 /** Smooth 2-D value noise in [-1, 1] on a gx × gy lattice (wraps around), for textures. */
@@ -365,10 +350,10 @@ function renderPixels(a: Anatomy, view: View, finding: Finding, noiseRng: Rng, s
  * the same patient rendered as another class differs only by the finding (and the mean re-levelling).
  */
 export function renderPhantomImage(kind: PhantomClass, patientSeed: number, imageIndex: number, size: number): Uint8Array {
-  const anatomy = drawAnatomy(new Rng(mixSeed(patientSeed, STREAM.anatomy)));
-  const finding = drawFinding(kind, anatomy, new Rng(mixSeed(patientSeed, STREAM.finding)));
-  const view = drawView(new Rng(mixSeed(patientSeed, STREAM.view, imageIndex)));
-  const noise = new Rng(mixSeed(patientSeed, STREAM.noise, imageIndex));
+  const anatomy = drawAnatomy(streamOf(patientSeed, 'anatomy'));
+  const finding = drawFinding(kind, anatomy, streamOf(patientSeed, 'finding'));
+  const view = drawView(streamOf(patientSeed, 'view', imageIndex));
+  const noise = streamOf(patientSeed, 'noise', imageIndex);
   const pixels = renderPixels(anatomy, view, finding, noise, size);
   const grey = new Uint8Array(pixels.length);
   for (let i = 0; i < pixels.length; i++) grey[i] = Math.round(pixels[i] * 255);
@@ -404,7 +389,8 @@ export async function generatePhantomDataset(dir: string, opts: PhantomOptions =
       if (n % IMAGES_PER_PATIENT === 0) patientNumber++;
       const patient = `p${String(patientNumber).padStart(4, '0')}`;
       const file = `${label}/img-${String(n + 1).padStart(4, '0')}.png`;
-      const grey = renderPhantomImage(label, mixSeed(seed, CLASS_ID[label], patientInClass), n % IMAGES_PER_PATIENT, size);
+      const patientSeed = createRng(seed).fork(`${label}:${patientInClass}`).int(2 ** 32);
+      const grey = renderPhantomImage(label, patientSeed, n % IMAGES_PER_PATIENT, size);
       pending.push(encodePng(grey, size).then((png) => fs.writeFile(path.join(dir, file), png)));
       rows.push(`${file},${label},${patient}`);
       files++;
