@@ -93,7 +93,7 @@ program.command('train <dataset>')
   .option('--gamma <x>', 'StepLR / plateau factor', num('--gamma'))
   .option('--seed <n>', 'seed of split, sampler and augmentation', int('--seed'))
   .option('--width-multiplier <x>', 'MobileNetV2 width multiplier', num('--width-multiplier'))
-  .option('--pretrained <dir>', 'tfjs layers model to use as backbone')
+  .option('--pretrained <source>', "'imagenet' (downloaded once), a .pth/.h5 weights file, a folder from import-weights, or a tfjs backbone folder")
   .option('--freeze-backbone', 'train only the new head')
   .option('--patient-pattern <regex>', 'regex whose first group is the patient id in a file name')
   .option('--out <runDir>', 'run directory (default .cxr-lab/runs/<time>-<arch>)')
@@ -132,6 +132,16 @@ program.command('explain <runDir> <image...>')
   .action(async (runDir: string, images: string[], o: { class?: string; layer?: string; out?: string; checkpoint: 'best' | 'last' }) => {
     const classIndex = o.class === undefined ? undefined : await resolveClass(runDir, o.class);
     output('explain', await run({ type: 'explain', id: 0, runDir, images, classIndex, layer: o.layer, outDir: o.out, checkpoint: o.checkpoint }));
+  });
+
+program.command('import-weights <file>')
+  .description("convert a torchvision .pth or Keras .h5 ImageNet weights file ('imagenet': download the official one) into a folder for --pretrained")
+  .requiredOption('--arch <name>', 'architecture the weights belong to')
+  .requiredOption('--out <dir>', 'folder to write (model.json + weights.bin)')
+  .option('--no-top', 'drop the 1000-class classifier')
+  .option('--width-multiplier <x>', 'MobileNetV2 width (read from the file when omitted)', num('--width-multiplier'))
+  .action(async (file: string, o: { arch: string; out: string; top: boolean; widthMultiplier?: number }) => {
+    output('import-weights', await run({ type: 'import-weights', id: 0, file, arch: o.arch, outDir: o.out, includeTop: o.top, widthMultiplier: o.widthMultiplier }));
   });
 
 program.command('demo')

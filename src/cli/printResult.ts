@@ -1,4 +1,4 @@
-import type { EvalResult, ExplainResult, InfoResult, ResultByRequest, ScanSummary, TrainResult } from '../shared/engineProtocol';
+import type { EvalResult, ExplainResult, ImportWeightsResult, InfoResult, ResultByRequest, ScanSummary, TrainResult } from '../shared/engineProtocol';
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
@@ -35,6 +35,9 @@ const printers: { [K in keyof ResultByRequest]: (r: ResultByRequest[K]) => strin
   evaluate: formatEval,
   explain: (r: ExplainResult) => r.items.map((i) =>
     `${i.image}: ${i.className} (${pct(i.probabilities[i.classIndex])}), layer ${i.layer}\n  ${i.overlay}\n  ${i.heatmap}`).join('\n'),
+  'import-weights': (r: ImportWeightsResult) => `${r.arch} weights from ${r.sourceFile} (${r.format}, sha256 ${r.sha256.slice(0, 12)}…): ` +
+    `${(r.params / 1e6).toFixed(2)}M parameters${r.includeTop ? ' with the 1000-class top' : ''}, inputs normalised '${r.normalization}', in ${r.seconds.toFixed(1)} s\n` +
+    `  ${r.outDir}\n  use it with: cxr-lab train <dataset> --arch ${r.arch} --pretrained ${r.outDir}`,
   cancel: (r) => (r.cancelled ? 'cancelled' : 'nothing to cancel'),
 };
 

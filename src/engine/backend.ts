@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { availableParallelism } from 'node:os';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export type BackendPreference = 'auto' | BackendName;
@@ -72,16 +73,24 @@ function requireNodeBackend(pkg: string): { version?: Record<string, string> } {
 }
 
 async function loadNode(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node'): Promise<Attempt> {
+  // libtensorflow logs INFO lines (oneDNN, CPU features) to stderr on first use; keep its warnings and errors.
+  process.env['TF_CPP_MIN_LOG_LEVEL'] ??= '1';
   const mod = requireNodeBackend(pkg);
   if (!(await tf.setBackend('tensorflow'))) return { ok: false, error: `${pkg} loaded but the 'tensorflow' backend failed to initialise` };
   const short = pkg.replace('@tensorflow/', '');
+  const binding = (tf.backend() as unknown as { binding?: { TF_Version?: string } }).binding;
   return {
     ok: true,
     info: {
       name: 'tensorflow',
-      threads: 0, // libtensorflow sizes its own thread pools
+      // TensorFlow's intra-op pool: TF_NUM_INTRAOP_THREADS, else one thread per schedulable CPU.
+      threads: Number(process.env['TF_NUM_INTRAOP_THREADS']) || availableParallelism(),
       simd: true,
-      versions: { ...baseVersions(), [short]: mod.version?.[short] ?? mod.version?.['tfjs-node'] ?? 'unknown' },
+      versions: {
+        ...baseVersions(),
+        [short]: mod.version?.[short] ?? mod.version?.['tfjs-node'] ?? 'unknown',
+        tensorflow: binding?.TF_Version ?? 'unknown',
+      },
     },
   };
 }

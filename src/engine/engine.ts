@@ -4,6 +4,7 @@ import { listModels } from './models/registry';
 import { scanSummary } from './jobs/scan';
 import { evaluateRun } from './jobs/evaluate';
 import { explainImages } from './jobs/explain';
+import { importWeights } from './jobs/importWeights';
 import { train } from './train/trainer';
 
 type JobRequest = Exclude<EngineRequest, { type: 'cancel' }>;
@@ -22,6 +23,8 @@ export async function runJob<R extends JobRequest>(req: R, signal: AbortSignal, 
       return await train({ dataset: req.dataset, config: req.config, runDir: req.runDir, resume: req.resume, signal, emit }) as Out;
     case 'evaluate':
       return await evaluateRun({ runDir: req.runDir, split: req.split, data: req.data, checkpoint: req.checkpoint, signal, emit }) as Out;
+    case 'import-weights':
+      return await importWeights({ ...req, signal, emit }) as Out;
     case 'explain':
       return await explainImages({ runDir: req.runDir, images: req.images, classIndex: req.classIndex, layer: req.layer, outDir: req.outDir, checkpoint: req.checkpoint, signal, emit }) as Out;
   }

@@ -67,6 +67,9 @@ export interface ExplainResult { items: ExplainItem[]; candidateLayers: string[]
 export interface ScanSummary { root: string; layout: string; classes: string[]; perClass: Record<string, number>; perSplit: Record<SplitName, Record<string, number>>;
   size: { minWidth: number; maxWidth: number; minHeight: number; maxHeight: number; meanWidth: number; meanHeight: number }; channels: Record<string, number>; formats: Record<string, number>; excluded: { file: string; reason: string }[]; issues: { severity: string; kind: string; message: string; file?: string }[] }
 
+/** A converted ImageNet weights folder, usable with --pretrained <outDir>. */
+export interface ImportWeightsResult { outDir: string; arch: string; format: 'pth' | 'h5'; normalization: string; sourceFile: string; sha256: string; includeTop: boolean; params: number; seconds: number }
+
 export interface InfoResult { backend: string; threads: number; simd: boolean; versions: Record<string, string>; tried: { name: string; error: string }[]; models: string[] }
 
 // ---- requests (parent -> engine) ----
@@ -74,11 +77,13 @@ export interface ScanRequest { type: 'scan'; id: number; root: string; patientPa
 export interface TrainRequest { type: 'train'; id: number; dataset: string; config: Partial<TrainConfig>; runDir?: string; resume?: string }
 export interface EvaluateRequest { type: 'evaluate'; id: number; runDir: string; split?: SplitName; data?: string; checkpoint?: 'best' | 'last' }
 export interface ExplainRequest { type: 'explain'; id: number; runDir: string; images: string[]; classIndex?: number; layer?: string; outDir?: string; checkpoint?: 'best' | 'last' }
+/** file: a .pth/.h5 the user has, or 'imagenet' to download the official file into the cache first. */
+export interface ImportWeightsRequest { type: 'import-weights'; id: number; file: string; arch: string; outDir: string; includeTop?: boolean; widthMultiplier?: number }
 export interface InfoRequest { type: 'info'; id: number; backend?: BackendChoice }
 export interface CancelRequest { type: 'cancel'; id: number; target: number }
-export type EngineRequest = ScanRequest | TrainRequest | EvaluateRequest | ExplainRequest | InfoRequest | CancelRequest;
+export type EngineRequest = ScanRequest | TrainRequest | EvaluateRequest | ExplainRequest | ImportWeightsRequest | InfoRequest | CancelRequest;
 
-export interface ResultByRequest { scan: ScanSummary; train: TrainResult; evaluate: EvalResult; explain: ExplainResult; info: InfoResult; cancel: { cancelled: boolean } }
+export interface ResultByRequest { scan: ScanSummary; train: TrainResult; evaluate: EvalResult; explain: ExplainResult; 'import-weights': ImportWeightsResult; info: InfoResult; cancel: { cancelled: boolean } }
 
 // ---- events (engine -> parent) ----
 /** Progress of a phase: done/total units (batches, images, files), with an ETA when one can be estimated. */

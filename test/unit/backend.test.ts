@@ -40,6 +40,26 @@ test('auto picks wasm with training kernels and reports why tfjs-node(-gpu) were
   assert.equal(backendInfo(), info);
 });
 
+test('auto picks tfjs-node when installed and reports the TensorFlow library it runs on', { skip: nodeBackendInstalled ? false : 'tfjs-node is not installed (scripts/install-tfjs-node.sh installs it)' }, async () => {
+  assert.equal(backendInfo(), undefined, 'nothing chosen before initBackend');
+  const info = await initBackend('auto');
+  assert.equal(info.name, 'tensorflow');
+  assert.equal(tf.getBackend(), 'tensorflow');
+  const pkgVersion = info.versions['tfjs-node'] ?? info.versions['tfjs-node-gpu'];
+  for (const [k, v] of Object.entries({ 'tfjs-core': info.versions['tfjs-core'], 'tfjs-node(-gpu)': pkgVersion, tensorflow: info.versions['tensorflow'] })) {
+    assert.match(v ?? '', /^\d+\.\d+\.\d+/, k);
+  }
+  assert.ok(info.threads >= 1);
+  assert.equal(info.memoryLimitBytes, undefined, 'no heap cap outside wasm');
+  const before = tf.memory().numTensors;
+  const x = [1.5, -2, 3];
+  const sumOfSquares = tf.tidy(() => tf.square(tf.tensor1d(x)).sum().dataSync()[0]);
+  assert.equal(sumOfSquares, x.reduce((s, v) => s + v * v, 0), 'a kernel runs on libtensorflow');
+  assert.equal(tf.memory().numTensors, before, 'no tensor left behind');
+  assert.equal(await initBackend('auto'), info, 'idempotent');
+  assert.equal(await initBackend('tensorflow'), info, 'same explicit name returns the same info');
+});
+
 test('an explicit tensorflow preference that is unavailable throws one clear line', { skip: skipWithNode }, async () => {
   const before = backendInfo();
   await assert.rejects(initBackend('tensorflow'), (err: Error) => {
@@ -68,7 +88,7 @@ test('cpu on request, without the "Hi, looks like you are running TensorFlow.js"
   assert.deepEqual(warnings.filter((w) => w.includes('looks like you are running')), []);
 });
 
-test('switching back to wasm by name', { skip: skipWithNode }, async () => {
+test('switching back to wasm by name', async () => {
   const info = await initBackend('wasm');
   assert.equal(info.name, 'wasm');
   assert.equal(tf.getBackend(), 'wasm');

@@ -80,3 +80,31 @@ test('a run killed mid-training stays loadable and resumes to the end', async ()
   assert.ok((await fs.readdir(path.join(tmp, 'cams'))).some((f) => f.endsWith('-overlay.png')));
   assert.equal(cli('explain', runDir, data, '--class', 'unicorn').status, 2);
 });
+
+test('import-weights converts a torch .pth; a malicious .pth is refused with exit 1 and runs nothing', async () => {
+  const fixtures = path.resolve(__dirname, '../fixtures/weights');
+  const out = path.join(tmp, 'imported');
+  const ok = cli('import-weights', path.join(fixtures, 'torch-mobilenetv2-tiny', 'weights.pth'), '--arch', 'mobilenetv2', '--out', out);
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.match(ok.stdout, /--pretrained .*imported/);
+  await fs.access(path.join(out, 'model.json'));
+
+  const { marker } = JSON.parse(await fs.readFile(path.join(fixtures, 'pth', 'expected.json'), 'utf8')) as { marker: string };
+  for (const evil of ['evil_system_zip.pth', 'evil_system_legacy.pth', 'evil_eval_zip.pth']) {
+    await fs.rm(marker, { force: true });
+    const r = cli('import-weights', path.join(fixtures, 'pth', evil), '--arch', 'resnet18', '--out', path.join(tmp, 'evil'));
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /Refusing to load .*(posix\.system|builtins\.eval)/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    await assert.rejects(fs.access(marker), `${evil} created ${marker}`);
+  }
+  await assert.rejects(fs.access(path.join(tmp, 'evil')), 'nothing written for a refused file');
+
+  // 'imagenet' on a machine without the file cached and no network: a clear message pointing to import-weights
+  const offline = spawnSync(process.execPath, [CLI, 'import-weights', 'imagenet', '--arch', 'resnet18', '--out', path.join(tmp, 'r18')], {
+    encoding: 'utf8', cwd: tmp, timeout: 60_000,
+    env: { ...process.env, CXR_LAB_CACHE: path.join(tmp, 'cache'), CXR_LAB_WEIGHTS_MIRROR: 'http://127.0.0.1:9' },
+  });
+  assert.equal(offline.status, 1, offline.stderr);
+  assert.match(offline.stderr, /Cannot download resnet18 ImageNet weights .*import-weights/);
+});

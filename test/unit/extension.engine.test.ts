@@ -57,7 +57,7 @@ test('extension host with the real engine: scan, train, live panel, evaluate, Gr
 
   // Train Model from the palette: workspace dataset, squeezenet, 1 epoch, batch 4, 32 px; the panel opens at once.
   fake.reset();
-  fake.quickPickAnswers.push({}, { accept: 'squeezenet1_1' }, {}, { type: '1', accept: '1' }, { accept: '4' }, { accept: '1e-3' }, { type: '32', accept: '32' }, {}, {});
+  fake.quickPickAnswers.push({}, { accept: 'squeezenet1_1' }, { accept: 'None' }, { type: '1', accept: '1' }, { accept: '4' }, { accept: '1e-3' }, { type: '32', accept: '32' }, {}, {});
   await fake.commands.get('cxrLab.trainModel')!();
   const panel = fake.panels.find((p) => p.viewType === 'cxrLab.training')!;
   assert.ok(panel, 'training panel opened');

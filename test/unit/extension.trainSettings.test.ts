@@ -53,8 +53,8 @@ test('quick-pick flow: every step opens on the reference default; Enter through 
   const seen: string[] = [];
   for (let i = 0; i < 9; i++) fake.quickPickAnswers.push(acceptActive(seen));
   const s = await pickTrainSettings(ctx());
-  assert.deepEqual(s, defaultSettings('/ws'));
-  assert.deepEqual(seen, ['$(root-folder) ws', 'densenet121', 'None', '25', '20', '1e-4', '224', 'weighted', 'step']);
+  assert.deepEqual(s, { ...defaultSettings('/ws'), pretrained: 'imagenet' }, 'the recipe fine-tunes ImageNet weights');
+  assert.deepEqual(seen, ['$(root-folder) ws', 'densenet121', 'ImageNet', '25', '20', '1e-4', '224', 'weighted', 'step']);
   assert.deepEqual(fake.quickPicksShown.map((q) => (q as unknown as { step: number }).step), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
 });
 
@@ -86,5 +86,5 @@ test('quick-pick flow: "Train with last settings" returns them in one step, or s
   fake.quickPickAnswers.push({ accept: '$(settings) Choose settings…' }, { accept: '$(history) data' });
   for (let i = 0; i < 8; i++) fake.quickPickAnswers.push(acceptActive(seen));
   const s = await pickTrainSettings(ctx(last));
-  assert.deepEqual(s, defaultSettings('/data'), 'steps start from the reference defaults, on the last dataset');
+  assert.deepEqual(s, { ...defaultSettings('/data'), pretrained: 'imagenet' }, 'steps start from the reference defaults, on the last dataset');
 });

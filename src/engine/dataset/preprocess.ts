@@ -8,7 +8,12 @@
 import type { Sharp } from 'sharp';
 import { openImage } from './decode';
 
-export type Normalization = 'imagenet' | 'minus1to1';
+/**
+ * 'imagenet': (v/255 - mean) / std, RGB (torchvision; Keras 'torch' mode). 'minus1to1': v/127.5 - 1 (Keras
+ * 'tf' mode, MobileNetV2). 'caffe': BGR channel order, 0-255 minus the ImageNet BGR mean, no std (Keras
+ * VGG16 / ResNet50 weights).
+ */
+export type Normalization = 'imagenet' | 'minus1to1' | 'caffe';
 
 export interface PreprocessOptions {
   imageSize: number;
@@ -17,6 +22,8 @@ export interface PreprocessOptions {
 
 export const IMAGENET_MEAN = [0.485, 0.456, 0.406] as const;
 export const IMAGENET_STD = [0.229, 0.224, 0.225] as const;
+/** Keras imagenet_utils 'caffe' mode: per-channel mean of B, G, R (0-255). */
+export const CAFFE_BGR_MEAN = [103.939, 116.779, 123.68] as const;
 
 /**
  * Bilinear with antialiasing when shrinking (libvips reduce), the closest sharp kernel to PIL's BILINEAR
@@ -37,6 +44,8 @@ export async function decodeInto(file: string, opts: PreprocessOptions, flip: bo
   if (offset + size * size * 3 > out.length) throw new Error('decodeInto: output buffer too small.');
   const px = await resizedPixels(file, size);
   const lut = normalizationTable(opts.normalization);
+  // source channels of output channels 0 and 2: swapped for BGR (grey sources replicate channel 0 anyway)
+  const [c0, c2] = opts.normalization === 'caffe' ? [2, 0] : [0, 2];
   const { data, channels } = px;
   for (let y = 0; y < size; y++) {
     const row = y * size;
@@ -47,7 +56,7 @@ export async function decodeInto(file: string, opts: PreprocessOptions, flip: bo
         const v = data[src];
         out[dst] = lut[v]; out[dst + 1] = lut[256 + v]; out[dst + 2] = lut[512 + v];
       } else {
-        out[dst] = lut[data[src]]; out[dst + 1] = lut[256 + data[src + 1]]; out[dst + 2] = lut[512 + data[src + 2]];
+        out[dst] = lut[data[src + c0]]; out[dst + 1] = lut[256 + data[src + 1]]; out[dst + 2] = lut[512 + data[src + c2]];
       }
     }
   }
@@ -83,7 +92,7 @@ async function resizedPixels(file: string, size?: number): Promise<{ data: Buffe
 
 const tables = new Map<Normalization, Float32Array>();
 
-/** value -> normalised float for each of the 3 channels (3 x 256 entries). */
+/** value -> normalised float for each of the 3 output channels (3 x 256 entries; B, G, R for 'caffe'). */
 export function normalizationTable(n: Normalization): Float32Array {
   let t = tables.get(n);
   if (t) return t;
@@ -92,7 +101,8 @@ export function normalizationTable(n: Normalization): Float32Array {
     for (let v = 0; v < 256; v++) {
       if (n === 'imagenet') t[c * 256 + v] = (v / 255 - IMAGENET_MEAN[c]) / IMAGENET_STD[c];
       else if (n === 'minus1to1') t[c * 256 + v] = v / 127.5 - 1;
-      else throw new Error(`Unknown normalization ${String(n)}: expected 'imagenet' or 'minus1to1'.`);
+      else if (n === 'caffe') t[c * 256 + v] = v - CAFFE_BGR_MEAN[c];
+      else throw new Error(`Unknown normalization ${String(n)}: expected 'imagenet', 'minus1to1' or 'caffe'.`);
     }
   }
   tables.set(n, t);

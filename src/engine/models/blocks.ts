@@ -24,6 +24,16 @@ export function checkBuildOptions(arch: string, numClasses: number, imageSize: n
   }
 }
 
+/**
+ * Structural variants (ModelBuildOptions.variant) an architecture knows; any other value is an error,
+ * never silently the default structure. `undefined` is the torchvision structure.
+ */
+export function checkVariant(arch: string, variant: string | undefined, known: string[] = []): void {
+  if (variant === undefined || known.includes(variant)) return;
+  const options = known.length > 0 ? known.map((k) => `'${k}'`).join(', ') : 'none';
+  throw new Error(`${arch}: unknown variant '${variant}' (variants: ${options}).`);
+}
+
 export function imageInput(imageSize: number): Sym {
   return tf.input({ shape: [imageSize, imageSize, 3], name: 'input' });
 }
@@ -51,8 +61,11 @@ export interface ConvOptions {
   filters: number;
   kernelSize: number;
   strides?: number;
-  /** torch's symmetric `padding`. */
-  padding?: number;
+  /**
+   * torch's symmetric `padding`, or 'same': TensorFlow's rule (Keras), which puts the odd extra row and
+   * column at the bottom/right, e.g. (0, 1) for a 3x3 stride-2 conv on an even size.
+   */
+  padding?: number | 'same';
   useBias?: boolean;
   kernelInitializer?: Initializer;
 }
@@ -64,8 +77,8 @@ export interface ConvOptions {
 export function conv(x: Sym, name: string, o: ConvOptions): Sym {
   const strides = o.strides ?? 1;
   const pad = o.padding ?? 0;
-  const same = strides === 1 && pad > 0 && 2 * pad === o.kernelSize - 1;
-  const input = same ? x : zeroPad(x, `${name}.pad`, pad);
+  const same = pad === 'same' || (strides === 1 && pad > 0 && 2 * pad === o.kernelSize - 1);
+  const input = same ? x : zeroPad(x, `${name}.pad`, pad as number);
   return apply(tf.layers.conv2d({
     name,
     filters: o.filters,
@@ -77,14 +90,18 @@ export function conv(x: Sym, name: string, o: ConvOptions): Sym {
   }), input);
 }
 
-/** torch depthwise Conv2d (groups = channels), no bias, as in MobileNetV2. */
-export function depthwiseConv(x: Sym, name: string, strides: number): Sym {
-  const input = strides === 1 ? x : zeroPad(x, `${name}.pad`, 1);
+/**
+ * torch depthwise 3x3 Conv2d (groups = channels), no bias, as in MobileNetV2; padding 'same' pads the
+ * stride-2 case TensorFlow's way (Keras), 'torch' symmetrically.
+ */
+export function depthwiseConv(x: Sym, name: string, strides: number, padding: 'torch' | 'same' = 'torch'): Sym {
+  const same = strides === 1 || padding === 'same';
+  const input = same ? x : zeroPad(x, `${name}.pad`, 1);
   return apply(tf.layers.depthwiseConv2d({
     name,
     kernelSize: 3,
     strides,
-    padding: strides === 1 ? 'same' : 'valid',
+    padding: same ? 'same' : 'valid',
     depthMultiplier: 1,
     useBias: false,
     depthwiseInitializer: convInit(),

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelBuildOptions, ModelSpec } from './registry';
 import {
-  apply, batchNorm, checkBuildOptions, concat, conv, globalAvgPool, imageInput, imagenetStem, linear, relu, type Sym,
+  apply, batchNorm, checkBuildOptions, checkVariant, concat, conv, globalAvgPool, imageInput, imagenetStem, linear, relu, type Sym,
 } from './blocks';
 
 /** torchvision.models.densenet (memory-efficient off, drop_rate 0). */
@@ -33,6 +33,7 @@ function transition(x: Sym, name: string): Sym {
 
 function buildDenseNet(arch: string, blockConfig: number[], opts: ModelBuildOptions): tf.LayersModel {
   checkBuildOptions(arch, opts.numClasses, opts.imageSize);
+  checkVariant(arch, opts.variant);
   const input = imageInput(opts.imageSize);
   let x = imagenetStem(input, { conv: 'features.conv0', norm: 'features.norm0', relu: 'features.relu0', pool: 'features.pool0' });
   blockConfig.forEach((numLayers, i) => {
@@ -51,8 +52,9 @@ export const densenet121: ModelSpec = {
   name: 'densenet121',
   description: 'DenseNet-121 (torchvision), 8.0M parameters',
   normalization: 'imagenet',
-  // pytorch-grad-cam's choice for DenseNet: model.features[-1], i.e. norm5
-  defaultCamLayer: 'features.norm5',
+  // The rectified final features the classifier sees. pytorch-grad-cam's usual target, features[-1]
+  // (norm5), ends up post-ReLU too: torchvision applies F.relu(inplace=True) to that module's output.
+  defaultCamLayer: 'features.relu5',
   headLayers: ['classifier'],
   build: (opts) => buildDenseNet('densenet121', [6, 12, 24, 16], opts),
 };

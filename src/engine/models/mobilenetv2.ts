@@ -1,10 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelBuildOptions, ModelSpec } from './registry';
 import {
-  add, batchNorm, checkBuildOptions, conv, depthwiseConv, dropout, globalAvgPool, imageInput, linear, relu6, type Sym,
+  add, batchNorm, checkBuildOptions, checkVariant, conv, depthwiseConv, dropout, globalAvgPool, imageInput, linear, relu6, type Sym,
 } from './blocks';
 
-/** torchvision.models.mobilenet_v2. */
+/**
+ * torchvision.models.mobilenet_v2. Variant 'keras' (Keras Applications MobileNetV2, same layers): stride-2
+ * convs padded TensorFlow's way ('same': bottom/right on even sizes, where torch pads all sides), and block
+ * widths rounded from int(c * alpha) as Keras does.
+ */
+
+type Padding = 'torch' | 'same';
 
 /** torchvision's _make_divisible: round to a multiple of 8, never more than 10% below v. */
 export function makeDivisible(v: number, divisor = 8): number {
@@ -14,24 +20,26 @@ export function makeDivisible(v: number, divisor = 8): number {
 }
 
 /** Conv2dNormActivation: `name.0` conv, `name.1` BN, `name.2` ReLU6. */
-function convBnRelu6(x: Sym, name: string, filters: number, kernelSize: number, strides: number): Sym {
-  const y = conv(x, `${name}.0`, { filters, kernelSize, strides, padding: (kernelSize - 1) / 2 });
+function convBnRelu6(x: Sym, name: string, filters: number, kernelSize: number, strides: number, padding: Padding = 'torch'): Sym {
+  const y = conv(x, `${name}.0`, { filters, kernelSize, strides, padding: padding === 'same' ? 'same' : (kernelSize - 1) / 2 });
   return relu6(batchNorm(y, `${name}.1`), `${name}.2`);
 }
 
-function dwBnRelu6(x: Sym, name: string, strides: number): Sym {
-  const y = depthwiseConv(x, `${name}.0`, strides);
+function dwBnRelu6(x: Sym, name: string, strides: number, padding: Padding): Sym {
+  const y = depthwiseConv(x, `${name}.0`, strides, padding);
   return relu6(batchNorm(y, `${name}.1`), `${name}.2`);
 }
 
 /** InvertedResidual: [1x1 expand] -> 3x3 depthwise -> 1x1 linear projection, residual when shapes match. */
-function invertedResidual(x: Sym, name: string, outChannels: number, strides: number, expandRatio: number): Sym {
+function invertedResidual(
+  x: Sym, name: string, outChannels: number, strides: number, expandRatio: number, padding: Padding,
+): Sym {
   const inChannels = x.shape[3] as number;
   const hidden = Math.round(inChannels * expandRatio);
   let i = 0;
   let y = x;
   if (expandRatio !== 1) y = convBnRelu6(y, `${name}.conv.${i++}`, hidden, 1, 1);
-  y = dwBnRelu6(y, `${name}.conv.${i++}`, strides);
+  y = dwBnRelu6(y, `${name}.conv.${i++}`, strides, padding);
   y = conv(y, `${name}.conv.${i++}`, { filters: outChannels, kernelSize: 1 });
   y = batchNorm(y, `${name}.conv.${i++}`);
   return strides === 1 && inChannels === outChannels ? add([x, y], `${name}.add`) : y;
@@ -44,14 +52,18 @@ const SETTINGS: [number, number, number, number][] = [
 
 function buildMobileNetV2(opts: ModelBuildOptions): tf.LayersModel {
   checkBuildOptions('mobilenetv2', opts.numClasses, opts.imageSize);
+  checkVariant('mobilenetv2', opts.variant, ['keras']);
+  const keras = opts.variant === 'keras';
+  const padding: Padding = keras ? 'same' : 'torch';
   const w = opts.widthMultiplier ?? 1;
   if (!(w > 0)) throw new Error(`mobilenetv2: widthMultiplier must be > 0, got ${w}.`);
   const input = imageInput(opts.imageSize);
-  let x = convBnRelu6(input, 'features.0', makeDivisible(32 * w), 3, 2);
+  let x = convBnRelu6(input, 'features.0', makeDivisible(32 * w), 3, 2, padding);
   let index = 1;
   for (const [t, c, n, s] of SETTINGS) {
-    const out = makeDivisible(c * w);
-    for (let i = 0; i < n; i++) x = invertedResidual(x, `features.${index++}`, out, i === 0 ? s : 1, t);
+    // Keras: _make_divisible(int(filters * alpha), 8); torchvision rounds c * width_mult unfloored
+    const out = makeDivisible(keras ? Math.floor(c * w) : c * w);
+    for (let i = 0; i < n; i++) x = invertedResidual(x, `features.${index++}`, out, i === 0 ? s : 1, t, padding);
   }
   x = convBnRelu6(x, `features.${index}`, makeDivisible(1280 * Math.max(1, w)), 1, 1);
   x = globalAvgPool(x, 'avgpool');

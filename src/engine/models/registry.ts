@@ -5,14 +5,22 @@ import { loadPretrainedWithHead } from './pretrained';
 import { resnet18, resnet50 } from './resnet';
 import { squeezenet1_1 } from './squeezenet';
 import { vgg16 } from './vgg';
+import { modelWithPretrainedWeights } from '../weights/pretrainedWeights';
+import type { Normalization } from '../dataset/preprocess';
 
-/** Input scaling a model expects: ImageNet mean/std, or [-1, 1] (Keras MobileNetV2 weights). */
-export type Normalization = 'imagenet' | 'minus1to1';
+/** Input scaling a model expects (ImageNet mean/std, [-1, 1], Caffe BGR): preprocess's type. */
+export type { Normalization };
 
 export interface ModelBuildOptions {
   numClasses: number;
   imageSize: number;
   widthMultiplier?: number;
+  /**
+   * Structure other than torchvision's, to hold another framework's weights exactly: 'keras' for
+   * resnet50 (stride on the first 1x1 conv, ResNet v1) and mobilenetv2 (TensorFlow 'same' padding on
+   * stride-2 convs, Keras channel rounding). Saved models keep it: their tfjs topology is the built graph.
+   */
+  variant?: string;
 }
 
 export interface ModelSpec {
@@ -28,9 +36,14 @@ export interface ModelSpec {
 }
 
 export interface CreateModelOptions extends ModelBuildOptions {
-  /** Directory of a tfjs layers model (backbone without top) to start from. */
+  /**
+   * Weights to start from: 'imagenet' (downloaded once), a torchvision .pth / Keras .h5 file, a folder
+   * written by import-weights, or any tfjs layers backbone folder (without top; a new head is added).
+   */
   pretrained?: string;
   freezeBackbone?: boolean;
+  onDownloadProgress?: (received: number, total: number | undefined) => void;
+  signal?: AbortSignal;
 }
 
 export interface CreatedModel {
@@ -78,7 +91,13 @@ export function freezeAllBut(model: tf.LayersModel, headLayers: string[]): void 
 export async function createModel(name: string, opts: CreateModelOptions): Promise<CreatedModel> {
   const spec = getModelSpec(name);
   let created: CreatedModel;
-  if (opts.pretrained) {
+  const withWeights = opts.pretrained ? await modelWithPretrainedWeights(name, opts.pretrained, opts) : undefined;
+  if (withWeights) {
+    created = {
+      model: withWeights.model, spec, camLayer: spec.defaultCamLayer, headLayers: spec.headLayers,
+      normalization: withWeights.normalization, pretrained: withWeights.description,
+    };
+  } else if (opts.pretrained) {
     const { model, camLayer, headLayers } = await loadPretrainedWithHead(opts.pretrained, opts);
     created = { model, spec, camLayer, headLayers, normalization: spec.normalization, pretrained: opts.pretrained };
   } else {

@@ -1,10 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelBuildOptions, ModelSpec } from './registry';
 import {
-  add, batchNorm, checkBuildOptions, conv, globalAvgPool, imageInput, imagenetStem, linear, relu, type Sym,
+  add, batchNorm, checkBuildOptions, checkVariant, conv, globalAvgPool, imageInput, imagenetStem, linear, relu, type Sym,
 } from './blocks';
 
-/** torchvision.models.resnet (v1.5: the stride sits on the 3x3 conv of the bottleneck). */
+/**
+ * torchvision.models.resnet (v1.5: the stride sits on the 3x3 conv of the bottleneck). Variant 'keras'
+ * (resnet50): Keras Applications' ResNet v1, the stride on the first 1x1 conv.
+ */
 
 type BlockFn = (x: Sym, name: string, planes: number, strides: number) => Sym;
 
@@ -25,16 +28,22 @@ export const basicBlock: BlockFn = (x, name, planes, strides) => {
   return relu(y, `${name}.relu2`);
 };
 
-export const bottleneck: BlockFn = (x, name, planes, strides) => {
-  let y = conv(x, `${name}.conv1`, { filters: planes, kernelSize: 1 });
-  y = relu(batchNorm(y, `${name}.bn1`), `${name}.relu1`);
-  y = conv(y, `${name}.conv2`, { filters: planes, kernelSize: 3, strides, padding: 1 });
-  y = relu(batchNorm(y, `${name}.bn2`), `${name}.relu2`);
-  y = conv(y, `${name}.conv3`, { filters: planes * 4, kernelSize: 1 });
-  y = batchNorm(y, `${name}.bn3`);
-  y = add([y, shortcut(x, name, planes * 4, strides)], `${name}.add`);
-  return relu(y, `${name}.relu3`);
-};
+function bottleneckWithStrideOn(strided: 'conv1' | 'conv2'): BlockFn {
+  return (x, name, planes, strides) => {
+    let y = conv(x, `${name}.conv1`, { filters: planes, kernelSize: 1, strides: strided === 'conv1' ? strides : 1 });
+    y = relu(batchNorm(y, `${name}.bn1`), `${name}.relu1`);
+    y = conv(y, `${name}.conv2`, { filters: planes, kernelSize: 3, strides: strided === 'conv2' ? strides : 1, padding: 1 });
+    y = relu(batchNorm(y, `${name}.bn2`), `${name}.relu2`);
+    y = conv(y, `${name}.conv3`, { filters: planes * 4, kernelSize: 1 });
+    y = batchNorm(y, `${name}.bn3`);
+    y = add([y, shortcut(x, name, planes * 4, strides)], `${name}.add`);
+    return relu(y, `${name}.relu3`);
+  };
+}
+
+export const bottleneck = bottleneckWithStrideOn('conv2');
+/** ResNet v1 (Keras Applications ResNet50). */
+export const bottleneckV1 = bottleneckWithStrideOn('conv1');
 
 function buildResNet(arch: string, block: BlockFn, layers: number[], opts: ModelBuildOptions): tf.LayersModel {
   checkBuildOptions(arch, opts.numClasses, opts.imageSize);
@@ -65,7 +74,10 @@ export const resnet18: ModelSpec = {
   normalization: 'imagenet',
   defaultCamLayer: lastBlockOutput(R18, 'relu2'),
   headLayers: ['fc'],
-  build: (opts) => buildResNet('resnet18', basicBlock, R18, opts),
+  build: (opts) => {
+    checkVariant('resnet18', opts.variant);
+    return buildResNet('resnet18', basicBlock, R18, opts);
+  },
 };
 
 export const resnet50: ModelSpec = {
@@ -74,5 +86,8 @@ export const resnet50: ModelSpec = {
   normalization: 'imagenet',
   defaultCamLayer: lastBlockOutput(R50, 'relu3'),
   headLayers: ['fc'],
-  build: (opts) => buildResNet('resnet50', bottleneck, R50, opts),
+  build: (opts) => {
+    checkVariant('resnet50', opts.variant, ['keras']);
+    return buildResNet('resnet50', opts.variant === 'keras' ? bottleneckV1 : bottleneck, R50, opts);
+  },
 };

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelBuildOptions, ModelSpec } from './registry';
 import {
-  checkBuildOptions, concat, conv, dropout, globalAvgPool, imageInput, maxPool, relu, type Sym,
+  checkBuildOptions, checkVariant, concat, conv, dropout, globalAvgPool, imageInput, maxPool, relu, type Sym,
 } from './blocks';
 
 /** torchvision.models.squeezenet1_1. */
@@ -24,6 +24,7 @@ function pool(x: Sym, name: string): Sym {
 
 function buildSqueezeNet11(opts: ModelBuildOptions): tf.LayersModel {
   checkBuildOptions('squeezenet1_1', opts.numClasses, opts.imageSize);
+  checkVariant('squeezenet1_1', opts.variant);
   const input = imageInput(opts.imageSize);
   let x = conv(input, 'features.0', { filters: 64, kernelSize: 3, strides: 2, useBias: true });
   x = relu(x, 'features.1');

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelBuildOptions, ModelSpec } from './registry';
 import {
-  apply, checkBuildOptions, conv, dropout, imageInput, linear, maxPool, relu, spatial, type Sym,
+  apply, checkBuildOptions, checkVariant, conv, dropout, imageInput, linear, maxPool, relu, spatial, type Sym,
 } from './blocks';
 
 /** torchvision.models.vgg16 (configuration 'D', no batch norm). */
@@ -52,6 +52,7 @@ function checkPoolable(imageSize: number): void {
 
 function buildVgg16(opts: ModelBuildOptions): tf.LayersModel {
   checkBuildOptions('vgg16', opts.numClasses, opts.imageSize);
+  checkVariant('vgg16', opts.variant);
   checkPoolable(opts.imageSize); // before allocating 138M parameters
   const input = imageInput(opts.imageSize);
   let x = features(input, CFG_D);

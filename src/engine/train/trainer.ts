@@ -48,7 +48,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const rng = createRng(config.seed);
   const created = await withMathRandom(rng.fork('init'), () => createModel(config.arch, {
     numClasses, imageSize: config.imageSize, widthMultiplier: config.widthMultiplier,
-    pretrained: config.pretrained, freezeBackbone: config.freezeBackbone,
+    pretrained: config.pretrained, freezeBackbone: config.freezeBackbone, signal: o.signal,
+    onDownloadProgress: (done, total) => o.emit({ type: 'progress', phase: 'download', done, total: total ?? 0, message: 'ImageNet weights' }),
   }));
   let model = created.model;
   const microBatch = config.microBatch || pickMicroBatch(config.arch, config.imageSize, config.batchSize, backend.name);

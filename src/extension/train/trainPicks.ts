@@ -12,8 +12,8 @@ const TITLE = 'CXR Lab: Train Model';
 
 export interface PickContext { workspaceRoot: string; last?: TrainSettings; models: () => Promise<string[]> }
 
-async function browseFolder(title: string, defaultUri?: string): Promise<string | undefined> {
-  const uris = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, title, openLabel: 'Select',
+async function browse(title: string, defaultUri: string | undefined, folders: boolean): Promise<string | undefined> {
+  const uris = await vscode.window.showOpenDialog({ canSelectFolders: folders, canSelectFiles: !folders, canSelectMany: false, title, openLabel: 'Select',
     ...(defaultUri ? { defaultUri: vscode.Uri.file(defaultUri) } : {}) });
   return uris?.[0]?.fsPath;
 }
@@ -24,7 +24,7 @@ async function pickDataset(c: PickContext): Promise<string | undefined> {
   if (c.last && c.last.dataset !== c.workspaceRoot) items.push({ label: `$(history) ${path.basename(c.last.dataset)}`, description: 'used last time', detail: c.last.dataset, value: c.last.dataset });
   items.push({ label: '$(folder-opened) Browse…', description: 'another folder of class folders', value: BROWSE });
   const v = await quickPickStep({ title: TITLE, step: 1, totalSteps: TOTAL, placeholder: 'Dataset folder (class sub-folders, or train/ val/ test/)', items, active: 0 });
-  return v === BROWSE ? browseFolder('Dataset folder', c.workspaceRoot) : v;
+  return v === BROWSE ? browse('Dataset folder', c.workspaceRoot, true) : v;
 }
 
 async function pickArch(c: PickContext): Promise<string | undefined> {
@@ -33,13 +33,19 @@ async function pickArch(c: PickContext): Promise<string | undefined> {
   return quickPickStep({ title: TITLE, step: 2, totalSteps: TOTAL, placeholder: 'Architecture', items, active: Math.max(0, models.indexOf(REFERENCE.arch)) });
 }
 
+const FILE = '\u0000file';
+const FOLDER = '\u0000folder';
+
 async function pickPretrained(c: PickContext): Promise<string | null | undefined> {
   const items: StepItem<string | null>[] = [
+    { label: 'ImageNet', description: 'torchvision weights, downloaded once into the cache', value: 'imagenet' },
     { label: 'None', description: 'train from scratch', value: null },
-    { label: '$(folder-opened) A tfjs model folder…', description: 'pretrained backbone (model.json + weights)', value: '' },
+    { label: '$(file) A weights file…', description: 'torchvision .pth or Keras .h5 you already have', value: FILE },
+    { label: '$(folder-opened) A tfjs model folder…', description: 'from "cxr-lab import-weights", or a backbone (model.json + weights)', value: FOLDER },
   ];
   const v = await quickPickStep({ title: TITLE, step: 3, totalSteps: TOTAL, placeholder: 'Pretrained weights', items, active: 0 });
-  if (v === '') return (await browseFolder('Pretrained tfjs layers model folder', c.workspaceRoot)) ?? undefined;
+  if (v === FILE) return (await browse('Pretrained weights file (.pth, .h5)', c.workspaceRoot, false)) ?? undefined;
+  if (v === FOLDER) return (await browse('Pretrained tfjs layers model folder', c.workspaceRoot, true)) ?? undefined;
   return v;
 }
 

@@ -1,0 +1,87 @@
+/**
+ * Child process for one measurement of our engine (run.ts starts one per row, so memory, wasm heap and backend
+ * state never leak between rows and maxRSS is this row's own). Usage: node --import tsx bench/ours.ts '<OurTask json>'.
+ * Prints the Measured result as the last stdout line.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { initBackend, type BackendInfo } from '../src/engine/backend';
+import { createModel } from '../src/engine/models/registry';
+import { GradCam } from '../src/engine/cam/gradCam';
+import { loadImageTensorData } from '../src/engine/dataset/preprocess';
+import { pickMicroBatch } from '../src/engine/train/microBatch';
+import { trainStep, trainableVariables } from '../src/engine/train/step';
+import { measurePipeline } from './pipeline';
+import { measureTrainingRss } from './rss';
+import { median, NUM_CLASSES, type CamTask, type Measured, type ModelTask, type OurTask } from './tasks';
+
+/** Seconds of each of `steps` calls after `warmup` untimed ones. */
+function timeSteps(warmup: number, steps: number, fn: () => void): number[] {
+  for (let i = 0; i < warmup; i++) fn();
+  return Array.from({ length: steps }, () => {
+    const t0 = performance.now();
+    fn();
+    return (performance.now() - t0) / 1000;
+  });
+}
+
+function randomInput(n: number, size: number): { x: Float32Array; labels: Int32Array } {
+  const x = Float32Array.from({ length: n * size * size * 3 }, () => Math.random() * 4 - 2);
+  return { x, labels: Int32Array.from({ length: n }, () => Math.floor(Math.random() * NUM_CLASSES)) };
+}
+
+/** The trainer's step: Adam (torch defaults), cross-entropy, micro-batches from the product's table. */
+async function measureModel(t: ModelTask, backend: BackendInfo): Promise<Omit<Measured, 'maxRssMB'>> {
+  const { model } = await createModel(t.arch, { numClasses: NUM_CLASSES, imageSize: t.size });
+  const { x, labels } = randomInput(t.batch, t.size);
+  let step: () => void;
+  let microBatch: number | undefined;
+  if (t.kind === 'train') {
+    const optimizer = tf.train.adam(1e-4, 0.9, 0.999, 1e-8);
+    const vars = trainableVariables(model);
+    const mb = (microBatch = pickMicroBatch(t.arch, t.size, t.batch, backend.name));
+    // Reading a weight back makes sure the Adam update has run before the clock stops.
+    step = () => { trainStep(model, optimizer, vars, x, labels, t.size, NUM_CLASSES, mb); vars[0].dataSync(); };
+  } else {
+    // As predictItems does it: one batch through the model in inference mode, softmax read back.
+    step = () => tf.tidy(() => {
+      const logits = model.apply(tf.tensor4d(x, [t.batch, t.size, t.size, 3]), { training: false }) as tf.Tensor;
+      tf.softmax(logits).dataSync();
+    });
+  }
+  const samples = timeSteps(t.warmup, t.steps, step);
+  return { value: t.batch / median(samples), samples, info: { microBatch } };
+}
+
+async function measureGradCam(t: CamTask): Promise<Omit<Measured, 'maxRssMB'>> {
+  const { model, camLayer, normalization } = await createModel(t.arch, { numClasses: NUM_CLASSES, imageSize: t.size });
+  const data = t.image
+    ? await loadImageTensorData(t.image, { imageSize: t.size, normalization })
+    : randomInput(1, t.size).x;
+  const input = tf.tensor4d(data, [1, t.size, t.size, 3]);
+  const cam = new GradCam(model, camLayer);
+  const samples = timeSteps(t.warmup, t.steps, () => cam.compute(input)).map((s) => s * 1000);
+  return { value: median(samples), samples, info: { layer: camLayer } };
+}
+
+function measure(task: OurTask, backend: BackendInfo | undefined): Promise<Omit<Measured, 'maxRssMB'>> {
+  switch (task.kind) {
+    case 'train': case 'infer': return measureModel(task, backend!);
+    case 'gradcam': return measureGradCam(task);
+    case 'pipeline': return measurePipeline(task);
+    case 'rss': return measureTrainingRss(task);
+    case 'backend': return Promise.resolve({ value: 0, samples: [], info: {} });
+  }
+}
+
+async function main(): Promise<void> {
+  const task = JSON.parse(process.argv[2] ?? '') as OurTask;
+  const backend = task.kind === 'pipeline' ? undefined : await initBackend(task.backend);
+  const r = await measure(task, backend);
+  const out: Measured = { ...r, maxRssMB: process.resourceUsage().maxRSS / 1024, info: { ...r.info, backend } };
+  process.stdout.write(`\n${JSON.stringify(out)}\n`);
+}
+
+main().catch((e: Error) => {
+  process.stderr.write(`bench child: ${e.message}\n`);
+  process.exit(1);
+});

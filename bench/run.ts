@@ -1,0 +1,176 @@
+/**
+ * `npm run bench [-- --quick] [-- --backend wasm|cpu|tensorflow]`: our engine and PyTorch side by side on the same
+ * configuration, one child process per measurement, then a ratio table (ours / PyTorch, >1 = we are faster).
+ * Writes the table as markdown to .cxr-lab/bench/last.md; the last stdout lines are `ratio <metric> <x>`.
+ */
+import { promises as fs, existsSync, readFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { BackendInfo, BackendPreference } from '../src/engine/backend';
+import { runOurs, runPeer } from './child';
+import { markdownTable, ratioLines, textTable, type Row } from './table';
+import type { Measured, OurTask, Task } from './tasks';
+import { ensureVenv } from './venv';
+
+const repo = path.resolve(__dirname, '..');
+const shared = path.resolve(repo, '../shared/data');
+const cxr = path.join(shared, 'cxr');
+const fullres = path.join(shared, 'cxr-fullres');
+
+function usage(): { quick: boolean; backend: BackendPreference } {
+  try {
+    const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, backend: { type: 'string', default: 'auto' } } });
+    if (!['auto', 'wasm', 'cpu', 'tensorflow'].includes(values.backend)) throw new Error(`--backend must be auto, wasm, cpu or tensorflow, got '${values.backend}'`);
+    return { quick: values.quick, backend: values.backend as BackendPreference };
+  } catch (e) {
+    process.stderr.write(`bench: ${(e as Error).message}. Usage: npm run bench [-- --quick] [-- --backend auto|wasm|cpu|tensorflow]\n`);
+    process.exit(2);
+  }
+}
+const opts = usage();
+const backend = opts.backend;
+
+/** Quick: ResNet18 only, fewer steps, smaller pipeline and RSS sets (~2 min). Full: everything the issue asks. */
+const plan = opts.quick
+  ? { archs: ['resnet18'], train: [1, 3], infer: [1, 3], cam: [2, 5], cxrImages: 200, fullresRepeat: 2, rss: [300, 3000] }
+  : { archs: ['resnet18', 'densenet121', 'mobilenetv2'], train: [2, 5], infer: [2, 5], cam: [3, 10], cxrImages: Infinity, fullresRepeat: 5, rss: [1000, 10000] };
+const SIZE = 224;
+const BATCH = 20;
+const RSS_ARCH = 'squeezenet1_1'; // the smallest registry model: 1k images in ~6 s at 32 px, ~300 MB base RSS
+const RSS_SIZE = 32;
+
+const started = Date.now();
+const loadAtStart = os.loadavg()[0];
+const date = `${new Date(started).toISOString().replace('T', ' ').slice(0, 16)} UTC`;
+const rows: Row[] = [];
+const failures: string[] = [];
+let ourBackend: BackendInfo | undefined;
+let peerInfo: Record<string, unknown> | undefined;
+
+const log = (msg: string) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${msg}\n`);
+const count = (n: number) => (n >= 1000 && n % 1000 === 0 ? `${n / 1000}k` : String(n));
+
+/** Runs one side, logs it, and turns a failure into an undefined value plus a note (never a silent gap). */
+async function measure(label: string, run: () => Promise<Measured>): Promise<Measured | undefined> {
+  try {
+    const m = await run();
+    if (m.info.versions) peerInfo ??= m.info;
+    const mbParts = Object.entries(m.info).filter(([k]) => k.endsWith('MB')).map(([k, v]) => `${k} ${String(v)}`).join(', ');
+    log(`${label}: ${m.value.toPrecision(4)} (samples ${m.samples.map((s) => s.toPrecision(3)).join(' ')}; maxRSS ${m.maxRssMB.toFixed(0)} MB${mbParts ? `; ${mbParts}` : ''})`);
+    return m;
+  } catch (e) {
+    failures.push(`${label}: ${(e as Error).message}`);
+    log(`${label}: FAILED — ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+const ours = (task: Task) => () => runOurs({ ...task, backend } as OurTask, repo);
+
+async function sideBySide(python: string, kind: 'train' | 'infer' | 'gradcam', arch: string, image?: string): Promise<Row> {
+  const [warmup, steps] = kind === 'gradcam' ? plan.cam : plan[kind];
+  const metric = `${kind}-${arch}-${SIZE}`;
+  const task = kind === 'gradcam' ? { kind, arch, size: SIZE, warmup, steps, image } : { kind, arch, size: SIZE, batch: BATCH, warmup, steps };
+  const a = await measure(`${metric} ours`, ours(task));
+  const b = await measure(`${metric} PyTorch`, () => runPeer(python, repo, { task: kind, arch, size: SIZE, batch: BATCH, warmup, steps, image }));
+  const ratio = a && b ? (kind === 'gradcam' ? b.value / a.value : a.value / b.value) : undefined;
+  const mb = a?.info.microBatch as number | undefined;
+  const note = kind === 'gradcam' ? `median of ${steps}, layer ${String(a?.info.layer ?? '?')} / ${String(b?.info.layer ?? '?')}`
+    : `batch ${BATCH}${mb && mb < BATCH ? ` (ours ${Math.ceil(BATCH / mb)} × ${mb} accumulated)` : ''}, median of ${steps} after ${warmup} warm-up`;
+  return { metric, unit: kind === 'gradcam' ? 'ms' : 'img/s', ours: a?.value, peer: b?.value, ratio, note };
+}
+
+async function listImages(dir: string): Promise<string[]> {
+  const entries = await fs.readdir(dir, { withFileTypes: true, recursive: true });
+  return entries.filter((e) => e.isFile() && /\.(png|jpe?g)$/i.test(e.name)).map((e) => path.join(e.parentPath, e.name)).sort();
+}
+
+async function pipelineRows(trainImgPerSec: number | undefined): Promise<Row[]> {
+  const sets: { metric: string; dir: string; what: string; files: (all: string[]) => string[] }[] = [
+    { metric: 'pipeline-over-training', dir: cxr, what: '256-px PNGs', files: (all) => all.slice(0, plan.cxrImages) },
+    { metric: 'pipeline-fullres-over-training', dir: fullres, what: 'full-size JPEG/PNG', files: (all) => Array.from({ length: plan.fullresRepeat }, () => all).flat() },
+  ];
+  const out: Row[] = [];
+  for (const s of sets) {
+    if (!existsSync(s.dir)) {
+      log(`${s.metric}: skipped, ${s.dir} not found (shared data sits beside the repo on team machines)`);
+      out.push({ metric: s.metric, unit: 'img/s', note: `skipped: ${s.dir} not found` });
+      continue;
+    }
+    const files = s.files(await listImages(s.dir));
+    const m = await measure(`${s.metric} ours`, ours({ kind: 'pipeline', files, size: SIZE, batch: BATCH }));
+    out.push({
+      metric: s.metric, unit: 'img/s', ours: m?.value, peer: trainImgPerSec,
+      ratio: m && trainImgPerSec ? m.value / trainImgPerSec : undefined,
+      note: `${files.length} ${s.what} → ${SIZE} decode+resize+normalise (BatchLoader) vs our resnet18 training img/s`,
+    });
+  }
+  return out;
+}
+
+async function rssRow(): Promise<Row> {
+  const [small, large] = plan.rss;
+  const metric = `rss-${count(large)}-over-${count(small)}`;
+  if (!existsSync(cxr)) {
+    log(`${metric}: skipped, ${cxr} not found`);
+    return { metric, unit: 'MB', note: `skipped: ${cxr} not found` };
+  }
+  const run = (images: number) => measure(`rss ${count(images)} images`, ours({ kind: 'rss', images, arch: RSS_ARCH, size: RSS_SIZE, source: cxr }));
+  const a = await run(small);
+  const b = await run(large);
+  return {
+    metric, unit: 'MB', ours: b?.value, peer: a?.value, ratio: a && b ? b.value / a.value : undefined,
+    note: `peak RSS of 1 epoch ${RSS_ARCH} ${RSS_SIZE} px on ${count(large)} images vs ${count(small)} (symlinks into ${path.relative(repo, cxr)}); `
+      + `RSS at the end ${String(b?.info.rssEndMB ?? '?')} vs ${String(a?.info.rssEndMB ?? '?')} MB`,
+  };
+}
+
+function header(command: string): string[] {
+  const cpu = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? os.cpus()[0]?.model ?? 'unknown CPU';
+  const b = ourBackend;
+  const v = (peerInfo?.versions ?? {}) as Record<string, string>;
+  const ourThreads = b ? (b.threads === 0 ? 'threads: libtensorflow default' : `${b.threads} thread${b.threads === 1 ? '' : 's'}`) : '';
+  return [
+    `date: ${date}; command: \`${command}\` (${opts.quick ? 'quick' : 'full'})`,
+    `machine: ${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GB, load average (1 min) ${loadAtStart.toFixed(2)} at the start, ${os.loadavg()[0].toFixed(2)} at the end`,
+    b ? `ours: backend ${b.name}${b.simd ? ' (SIMD)' : ''}, ${ourThreads}; ${Object.entries(b.versions).map(([k, x]) => `${k} ${x}`).join(', ')}`
+      + (b.tried.length ? `; not available: ${b.tried.map((t) => t.name).join(', ')}` : '') : 'ours: no measurement succeeded',
+    peerInfo ? `PyTorch: torch ${v.torch} (CPU, ${String(peerInfo.threads)} threads), torchvision ${v.torchvision}, grad-cam ${v['grad-cam']}` : 'PyTorch: no measurement succeeded',
+  ];
+}
+
+async function main(): Promise<void> {
+  const python = ensureVenv(path.join(repo, 'bench'));
+  try {
+    ourBackend = (await runOurs({ kind: 'backend', backend }, repo)).info.backend as BackendInfo;
+  } catch (e) {
+    throw new Error(`bench: backend '${backend}' does not start: ${(e as Error).message}`);
+  }
+  log(`ours: backend ${ourBackend.name}, ${ourBackend.threads} thread(s); PyTorch: ${python}`);
+  const camImage = existsSync(cxr) ? (await listImages(path.join(cxr, 'Normal')))[0] : undefined;
+  if (!camImage) log(`gradcam: ${cxr} not found, using a random image`);
+
+  for (const kind of ['train', 'infer'] as const) for (const arch of plan.archs) rows.push(await sideBySide(python, kind, arch));
+  for (const arch of plan.archs) rows.push(await sideBySide(python, 'gradcam', arch, camImage));
+  rows.push(...await pipelineRows(rows.find((r) => r.metric === `train-resnet18-${SIZE}`)?.ours));
+  rows.push(await rssRow());
+
+  const rest = process.argv.slice(2).join(' ');
+  const command = process.env.npm_lifecycle_event === 'bench' ? `npm run bench${rest ? ` -- ${rest}` : ''}` : `node --import tsx bench/run.ts ${rest}`.trim();
+  const wall = `wall time ${((Date.now() - started) / 1000).toFixed(0)} s`;
+  const head = header(command);
+  const md = [`## ${date} (${opts.quick ? 'quick' : 'full'})`, '', ...head.map((h) => `- ${h}`), `- ${wall}`, '', markdownTable(rows), '',
+    ...failures.map((f) => `- FAILED ${f}`)].join('\n');
+  const mdFile = path.join(repo, '.cxr-lab', 'bench', 'last.md');
+  await fs.mkdir(path.dirname(mdFile), { recursive: true });
+  await fs.writeFile(mdFile, md + '\n');
+
+  console.log(['', ...head, wall, '', textTable(rows), '', ...failures.map((f) => `FAILED ${f}`), `markdown: ${path.relative(repo, mdFile)}`, '', ...ratioLines(rows)].join('\n'));
+  if (failures.length) process.exitCode = 1;
+}
+
+main().catch((e: Error) => {
+  process.stderr.write(`${e.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,29 @@
+/** What the bench asks one child process to measure, and what every child answers (one JSON line, last on stdout). */
+import type { BackendPreference } from '../src/engine/backend';
+
+export interface ModelTask { kind: 'train' | 'infer'; arch: string; size: number; batch: number; warmup: number; steps: number }
+export interface CamTask { kind: 'gradcam'; arch: string; size: number; warmup: number; steps: number; image?: string }
+export interface PipelineTask { kind: 'pipeline'; files: string[]; size: number; batch: number }
+export interface RssTask { kind: 'rss'; images: number; arch: string; size: number; source: string }
+/** Only initialise the backend: checked first so a missing one fails the bench at once. */
+export interface BackendTask { kind: 'backend' }
+export type Task = ModelTask | CamTask | PipelineTask | RssTask | BackendTask;
+export type OurTask = Task & { backend: BackendPreference };
+
+export interface Measured {
+  /** img/s for train, infer and pipeline; ms per image for gradcam; MB of peak RSS for rss. */
+  value: number;
+  /** Per-step seconds (or ms for gradcam) that `value` is the median of. */
+  samples: number[];
+  maxRssMB: number;
+  /** Side facts for the header: backend, threads, versions, micro-batch, seconds spent. */
+  info: Record<string, unknown>;
+}
+
+export const NUM_CLASSES = 3; // ../shared/data/cxr: COVID, Normal, Viral_Pneumonia
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
