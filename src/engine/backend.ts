@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { registerFastStep } from './native/stepKernel';
 import { availableParallelism } from 'node:os';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -77,6 +78,7 @@ async function loadNode(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-nod
   process.env['TF_CPP_MIN_LOG_LEVEL'] ??= '1';
   const mod = requireNodeBackend(pkg);
   if (!(await tf.setBackend('tensorflow'))) return { ok: false, error: `${pkg} loaded but the 'tensorflow' backend failed to initialise` };
+  registerFastStep();
   const short = pkg.replace('@tensorflow/', '');
   const binding = (tf.backend() as unknown as { binding?: { TF_Version?: string } }).binding;
   return {

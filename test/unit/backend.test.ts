@@ -58,6 +58,15 @@ test('auto picks tfjs-node when installed and reports the TensorFlow library it 
   assert.equal(tf.memory().numTensors, before, 'no tensor left behind');
   assert.equal(await initBackend('auto'), info, 'idempotent');
   assert.equal(await initBackend('tensorflow'), info, 'same explicit name returns the same info');
+
+  // Our two-op Step kernel (src/engine/native/stepKernel.ts): the ReLU gradient mask, and the stock one for alpha != 0.
+  const v = [-2, -0.5, 0, 1e-7, 0.5, 3];
+  const dy = [1, 2, 3, 4, 5, 6];
+  const reluGrad = tf.tidy(() => Array.from(tf.grad((t: tf.Tensor) => tf.relu(t).mul(tf.tensor1d(dy)).sum())(tf.tensor1d(v)).dataSync()));
+  assert.deepEqual(reluGrad, v.map((a, i) => (a > 0 ? dy[i] : 0)));
+  const leaky = tf.tidy(() => Array.from(tf.step(tf.tensor1d(v), 0.25).dataSync()));
+  assert.deepEqual(leaky, v.map((a) => (a > 0 ? 1 : 0.25)));
+  assert.equal(tf.memory().numTensors, before, 'no tensor left behind by the Step kernel');
 });
 
 test('an explicit tensorflow preference that is unavailable throws one clear line', { skip: skipWithNode }, async () => {
