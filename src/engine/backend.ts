@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { useFusedBatchNorm } from './native/fusedBatchNorm';
 import { registerFastStep } from './native/stepKernel';
 import { availableParallelism } from 'node:os';
 
@@ -79,6 +80,7 @@ async function loadNode(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-nod
   const mod = requireNodeBackend(pkg);
   if (!(await tf.setBackend('tensorflow'))) return { ok: false, error: `${pkg} loaded but the 'tensorflow' backend failed to initialise` };
   registerFastStep();
+  useFusedBatchNorm();
   const short = pkg.replace('@tensorflow/', '');
   const binding = (tf.backend() as unknown as { binding?: { TF_Version?: string } }).binding;
   return {

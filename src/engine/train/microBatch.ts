@@ -11,11 +11,11 @@ const WASM_IMAGES_AT_224: Record<string, number> = {
 
 /**
  * Peak process memory per image of a training pass at 224 px on tfjs-node (GB; measured here as the slope of
- * peak RSS between micro-batches of 2 and 4, or 20 for ResNet18). tfjs's tape keeps every intermediate of a
- * layer, so DenseNet121 at batch 20 in one pass needed over 24 GB and was killed.
+ * peak RSS between two micro-batch sizes, with the fused BatchNorm of src/engine/native). tfjs's tape keeps
+ * every op's inputs: with the stock BatchNorm, DenseNet121 at batch 20 in one pass needed over 24 GB.
  */
 const NATIVE_GB_PER_IMAGE_AT_224: Record<string, number> = {
-  densenet121: 0.9, resnet18: 0.17, resnet50: 0.8, squeezenet1_1: 0.15, vgg16: 0.6, mobilenetv2: 0.4,
+  densenet121: 0.47, resnet18: 0.1, resnet50: 0.45, squeezenet1_1: 0.15, vgg16: 0.6, mobilenetv2: 0.25,
 };
 const NATIVE_BASE_GB = 1;
 /** Leave most of the machine to the rest of the user's work. */
