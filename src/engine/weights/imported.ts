@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Normalization } from '../dataset/preprocess';
 import { fileIO } from '../io/fileIO';
+import type { WeightPlan } from './assign';
 import type { ConvertedModel, WeightFormat } from './convert';
 
 /**
@@ -36,8 +37,8 @@ export async function readImportedInfo(dir: string): Promise<ImportedWeightsInfo
 }
 
 /** Weights of `model` by layer name, as a WeightPlan, to copy into a model of the same architecture. */
-export function planFromModel(model: tf.LayersModel): Map<string, { shape: number[]; values: Float32Array }[]> {
-  const plan = new Map<string, { shape: number[]; values: Float32Array }[]>();
+export function planFromModel(model: tf.LayersModel): WeightPlan {
+  const plan: WeightPlan = new Map();
   for (const layer of model.layers) {
     if (layer.weights.length === 0) continue;
     plan.set(layer.name, layer.getWeights().map((t) => ({ shape: t.shape.slice(), values: t.dataSync() as Float32Array })));
