@@ -3,18 +3,9 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { backendInfo, initBackend } from '../../src/engine/backend';
 import { wasmTrainingKernelsRegistered } from '../../src/engine/wasm';
+import { nativeBackendInstalled } from '../helpers/nativeBackend';
 
-function installed(pkg: string): boolean {
-  try {
-    require.resolve(pkg);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const nodeBackendInstalled = installed('@tensorflow/tfjs-node') || installed('@tensorflow/tfjs-node-gpu');
-const skipWithNode = nodeBackendInstalled ? 'tfjs-node is installed here, so auto picks it' : false;
+const skipWithNode = nativeBackendInstalled ? 'tfjs-node is installed here, so auto picks it' : false;
 
 test('auto picks wasm with training kernels and reports why tfjs-node(-gpu) were not used', { skip: skipWithNode }, async () => {
   assert.equal(backendInfo(), undefined, 'nothing chosen before initBackend');
@@ -40,7 +31,7 @@ test('auto picks wasm with training kernels and reports why tfjs-node(-gpu) were
   assert.equal(backendInfo(), info);
 });
 
-test('auto picks tfjs-node when installed and reports the TensorFlow library it runs on', { skip: nodeBackendInstalled ? false : 'tfjs-node is not installed (scripts/install-tfjs-node.sh installs it)' }, async () => {
+test('auto picks tfjs-node when installed and reports the TensorFlow library it runs on', { skip: nativeBackendInstalled ? false : 'tfjs-node is not installed (scripts/install-tfjs-node.sh installs it)' }, async () => {
   assert.equal(backendInfo(), undefined, 'nothing chosen before initBackend');
   const info = await initBackend('auto');
   assert.equal(info.name, 'tensorflow');

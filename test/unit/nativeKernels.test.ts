@@ -3,18 +3,10 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/engine/backend';
 import { useFusedBatchNorm } from '../../src/engine/native/fusedBatchNorm';
+import { nativeBackendInstalled } from '../helpers/nativeBackend';
 
 /** tfjs-node only: TensorFlow's fused BatchNorm in training against the stock tfjs-layers computation. */
-function nodeBackendInstalled(): boolean {
-  try {
-    require.resolve('@tensorflow/tfjs-node');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const skip = nodeBackendInstalled() ? false : 'tfjs-node is not installed (npm run install:native installs it)';
+const skip = nativeBackendInstalled ? false : 'tfjs-node is not installed (npm run install:native installs it)';
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let d = 0;

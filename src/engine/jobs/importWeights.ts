@@ -4,9 +4,8 @@ import * as path from 'node:path';
 import type { ImportWeightsRequest, ImportWeightsResult, JobEventSink } from '../../shared/engineProtocol';
 import { countTrainableParams, getModelSpec } from '../models/registry';
 import { modelFromWeightsFile } from '../weights/convert';
-import { downloadToCache } from '../weights/download';
 import { saveImportedModel } from '../weights/imported';
-import { imagenetSource } from '../weights/sources';
+import { downloadImagenetWeights } from '../weights/pretrainedWeights';
 
 /** ImageNet weights are defined at 224 px; the saved model works at any size (see --image-size). */
 const IMPORT_SIZE = 224;
@@ -27,11 +26,10 @@ export async function importWeights(
   const started = Date.now();
   let file = o.file;
   if (file === 'imagenet') {
-    const source = imagenetSource(o.arch, 'pth');
-    file = await downloadToCache(source, {
+    ({ file } = await downloadImagenetWeights(o.arch, {
       signal: o.signal,
-      onProgress: (done, total) => o.emit({ type: 'progress', phase: 'download', done, total: total ?? 0, message: source.fileName }),
-    });
+      onDownloadProgress: (done, total) => o.emit({ type: 'progress', phase: 'download', done, total: total ?? 0, message: 'ImageNet weights' }),
+    }));
   }
   o.emit({ type: 'log', level: 'info', message: `Converting ${file} to ${o.arch}…` });
   const includeTop = o.includeTop ?? true;

@@ -4,6 +4,7 @@ import type { Normalization } from '../dataset/preprocess';
 import { makeDivisible } from '../models/mobilenetv2';
 import { getModelSpec } from '../models/registry';
 import { assignWeights, type RawTensor } from './assign';
+import { hasHdf5Signature } from './h5';
 import { kerasModelFromH5 } from './keras';
 import { readTorchStateDict } from './pth';
 import { torchvisionPlan } from './torchvision';
@@ -26,20 +27,17 @@ export interface ConvertedModel {
   buildOptions: { widthMultiplier?: number; variant?: string };
 }
 
-const HDF5_MAGIC = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
 const ZIP_MAGIC = Buffer.from('PK\x03\x04', 'latin1');
 const PICKLE_PROTO = 0x80;
 
 /** By content, not extension: users rename files (`resnet18-f37072fd.pth`, `*.weights.h5`). */
 export async function detectWeightFormat(file: string): Promise<WeightFormat> {
-  const handle = await fs.open(file, 'r').catch((err: NodeJS.ErrnoException) => {
-    throw new Error(`Cannot open weights file ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}.`);
-  });
+  if (await hasHdf5Signature(file)) return 'h5';
+  const handle = await fs.open(file, 'r');
   try {
-    const head = Buffer.alloc(8);
-    const { bytesRead } = await handle.read(head, 0, 8, 0);
-    if (bytesRead === 8 && head.equals(HDF5_MAGIC)) return 'h5';
-    if (bytesRead >= 4 && head.subarray(0, 4).equals(ZIP_MAGIC)) return 'pth';
+    const head = Buffer.alloc(4);
+    const { bytesRead } = await handle.read(head, 0, 4, 0);
+    if (bytesRead === 4 && head.equals(ZIP_MAGIC)) return 'pth';
     if (bytesRead >= 2 && head[0] === PICKLE_PROTO) return 'pth';
     throw new Error(`${file} is neither a PyTorch .pth (zip or pickle) nor a Keras .h5 (HDF5) weights file.`);
   } finally {

@@ -41,7 +41,7 @@ function loadH5wasm(): Promise<H5Module> {
  * HDF5's signature sits at byte 0, or after a user block at 512, 1024, 2048, ... Checked here because
  * h5wasm does not throw on a non-HDF5 file: it returns an invalid handle and prints a C stack trace.
  */
-async function hasHdf5Signature(file: string): Promise<boolean> {
+export async function hasHdf5Signature(file: string): Promise<boolean> {
   const handle = await fs.open(file, 'r').catch((err: NodeJS.ErrnoException) => {
     throw new Error(`Cannot open weights file ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}.`);
   });

@@ -18,6 +18,15 @@ export interface PretrainedWeightsOptions {
   signal?: AbortSignal;
 }
 
+/** torchvision's ImageNet file for `arch`, from the cache or downloaded into it (checksum verified). */
+export async function downloadImagenetWeights(
+  arch: string, opts: Pick<PretrainedWeightsOptions, 'onDownloadProgress' | 'signal'>,
+): Promise<{ file: string; fileName: string }> {
+  const source = imagenetSource(arch, 'pth');
+  const file = await downloadToCache(source, { onProgress: opts.onDownloadProgress, signal: opts.signal });
+  return { file, fileName: source.fileName };
+}
+
 export interface PretrainedWeightsModel {
   model: tf.LayersModel;
   normalization: Normalization;
@@ -35,9 +44,8 @@ export async function modelWithPretrainedWeights(
   arch: string, pretrained: string, opts: PretrainedWeightsOptions,
 ): Promise<PretrainedWeightsModel | undefined> {
   if (pretrained === 'imagenet') {
-    const source = imagenetSource(arch, 'pth');
-    const file = await downloadToCache(source, { onProgress: opts.onDownloadProgress, signal: opts.signal });
-    return fromFile(arch, file, opts, `torchvision ImageNet (${source.fileName})`);
+    const { file, fileName } = await downloadImagenetWeights(arch, opts);
+    return fromFile(arch, file, opts, `torchvision ImageNet (${fileName})`);
   }
   const stat = await fs.stat(pretrained).catch(() => {
     throw new Error(`--pretrained ${pretrained}: no such file or directory (expected 'imagenet', a .pth/.h5 file or a tfjs model folder).`);
