@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendInfo } from '../src/engine/backend';
-import { createModel } from '../src/engine/models/registry';
+import { createModel } from '../src/engine/zoo/createModel';
 import { GradCam } from '../src/engine/cam/gradCam';
 import { loadImageTensorData } from '../src/engine/dataset/preprocess';
 import { pickMicroBatch } from '../src/engine/train/microBatch';
@@ -29,16 +29,16 @@ function randomInput(n: number, size: number): { x: Float32Array; labels: Int32A
   return { x, labels: Int32Array.from({ length: n }, () => Math.floor(Math.random() * NUM_CLASSES)) };
 }
 
-/** The trainer's step: Adam (torch defaults), cross-entropy, micro-batches from the product's table. */
+/** The trainer's step: Adam (torch defaults), cross-entropy, micro-batches from the spec's memory figures. */
 async function measureModel(t: ModelTask, backend: BackendInfo): Promise<Omit<Measured, 'maxRssMB'>> {
-  const { model } = await createModel(t.arch, { numClasses: NUM_CLASSES, imageSize: t.size });
+  const { model, spec } = await createModel(t.arch, { numClasses: NUM_CLASSES, imageSize: t.size });
   const { x, labels } = randomInput(t.batch, t.size);
   let step: () => void;
   let microBatch: number | undefined;
   if (t.kind === 'train') {
     const optimizer = tf.train.adam(1e-4, 0.9, 0.999, 1e-8);
     const vars = trainableVariables(model);
-    const mb = (microBatch = pickMicroBatch(t.arch, t.size, t.batch, backend.name));
+    const mb = (microBatch = pickMicroBatch(spec, t.size, t.batch, backend.name));
     // Reading a weight back makes sure the Adam update has run before the clock stops.
     step = () => { trainStep(model, optimizer, vars, x, labels, t.size, NUM_CLASSES, mb); vars[0].dataSync(); };
   } else {

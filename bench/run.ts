@@ -145,7 +145,7 @@ async function main(): Promise<void> {
   try {
     ourBackend = (await runOurs({ kind: 'backend', backend }, repo)).info.backend as BackendInfo;
   } catch (e) {
-    throw new Error(`bench: backend '${backend}' does not start: ${(e as Error).message}`);
+    throw new Error(`bench: backend '${backend}' does not start: ${(e as Error).message}`, { cause: e });
   }
   log(`ours: backend ${ourBackend.name}, ${ourBackend.threads} thread(s); PyTorch: ${python}`);
   const camImage = existsSync(cxr) ? (await listImages(path.join(cxr, 'Normal')))[0] : undefined;

@@ -1,11 +1,16 @@
+import * as path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { EngineRequest, JobEvent, ResultByRequest, TrainConfig } from '../shared/engineProtocol';
+import { CHECKPOINT_NAMES, type CheckpointName, type SplitName } from '../shared/runFiles';
 import { initBackend, type BackendPreference } from '../engine/backend';
 import { runJob } from '../engine/engine';
-import { ConfigError } from '../engine/train/config';
+import { errorKind } from '../engine/errors';
+import { DEFAULT_CAM_METHOD, listCamMethods } from '../engine/cam/methods';
 import { ProgressPrinter, type OutputMode } from './progress';
 import { printResult } from './printResult';
-import { runDemo } from './demo';
+import { runDemo } from './demo/runDemo';
+import { archOption } from './archOption';
+import { runList, runsOption } from './runsOption';
 
 /** Exit codes: 0 success, 1 failure (one-line reason), 2 usage error. */
 class UsageError extends Error {}
@@ -77,7 +82,7 @@ program.command('scan <dataset>')
 
 program.command('train <dataset>')
   .description('fine-tune a model on a folder with one sub-folder per class (or train/ val/ test/)')
-  .option('--arch <name>', 'densenet121 | resnet18 | resnet50 | squeezenet1_1 | vgg16 | mobilenetv2', 'densenet121')
+  .addOption(archOption({ defaultArch: 'densenet121', single: 'One architecture per training is supported for now; name one.' }))
   .option('--epochs <n>', 'epochs', int('--epochs'))
   .option('--batch <n>', 'batch size', int('--batch'))
   .option('--micro-batch <n>', 'images per pass; the batch is reached by gradient accumulation (default: fits the backend)', int('--micro-batch'))
@@ -92,6 +97,7 @@ program.command('train <dataset>')
   .option('--step-size <n>', 'StepLR period in epochs (plateau: patience)', int('--step-size'))
   .option('--gamma <x>', 'StepLR / plateau factor', num('--gamma'))
   .option('--seed <n>', 'seed of split, sampler and augmentation', int('--seed'))
+  .option('--early-stop <patience>', 'stop after N epochs without a lower validation loss (default off)', int('--early-stop'))
   .option('--width-multiplier <x>', 'MobileNetV2 width multiplier', num('--width-multiplier'))
   .option('--pretrained <source>', "'imagenet' (downloaded once), a .pth/.h5 weights file, a folder from import-weights, or a tfjs backbone folder")
   .option('--freeze-backbone', 'train only the new head')
@@ -99,12 +105,13 @@ program.command('train <dataset>')
   .option('--out <runDir>', 'run directory (default .cxr-lab/runs/<time>-<arch>)')
   .action(async (dataset: string, o: Record<string, unknown>) => {
     const config: Partial<TrainConfig> = {
-      arch: o.arch as string, epochs: o.epochs as number, batchSize: o.batch as number, microBatch: o.microBatch as number,
+      arch: (o.arch as string[])[0], epochs: o.epochs as number, batchSize: o.batch as number, microBatch: o.microBatch as number,
       lr: o.lr as number, imageSize: o.imageSize as number, valPerClass: o.valPerClass as number, testPerClass: o.testPerClass as number,
       valFraction: o.valFraction as number, testFraction: o.testFraction as number,
       sampler: o.sampler as TrainConfig['sampler'], scheduler: o.scheduler as TrainConfig['scheduler'],
       stepSize: o.stepSize as number, gamma: o.gamma as number, seed: o.seed as number, widthMultiplier: o.widthMultiplier as number,
       pretrained: o.pretrained as string, freezeBackbone: o.freezeBackbone as boolean, patientPattern: o.patientPattern as string,
+      earlyStop: o.earlyStop as number,
     };
     output('train', await run({ type: 'train', id: 0, dataset, config, runDir: o.out as string | undefined }));
   });
@@ -117,31 +124,40 @@ program.command('evaluate <runDir>')
   .description("confusion matrix and per-class metrics of a run's best checkpoint")
   .addOption(new Option('--split <name>', 'split of the run to evaluate').choices(['test', 'val', 'train']))
   .option('--data <dir>', 'evaluate on every image of another class-folder dataset (labels by folder name)')
-  .addOption(new Option('--checkpoint <which>', 'checkpoint').choices(['best', 'last']).default('best'))
-  .action(async (runDir: string, o: { split?: 'test' | 'val' | 'train'; data?: string; checkpoint: 'best' | 'last' }) => {
+  .addOption(new Option('--checkpoint <which>', 'checkpoint').choices(CHECKPOINT_NAMES).default('best'))
+  .addOption(runsOption("more runs to average with this one (a soft-voting ensemble, scored on this run's split)"))
+  .action(async (runDir: string, o: { split?: SplitName; data?: string; checkpoint: CheckpointName; runs?: string[] }) => {
     if (o.split && o.data) throw new UsageError('Use either --split or --data, not both.');
-    output('evaluate', await run({ type: 'evaluate', id: 0, runDir, split: o.split, data: o.data, checkpoint: o.checkpoint }));
+    const [, ...runs] = runList(runDir, o.runs);
+    output('evaluate', await run({ type: 'evaluate', id: 0, runDir, runs, split: o.split, data: o.data, checkpoint: o.checkpoint }));
   });
 
 program.command('explain <runDir> <image...>')
-  .description('Grad-CAM heatmap and overlay for each image')
+  .description('Grad-CAM (or another CAM method) heatmap and overlay for each image')
   .option('--class <nameOrIndex>', 'class to explain (default: the predicted one)')
   .option('--layer <name>', "target layer (default: the model's usual one)")
   .option('--out <dir>', "output folder (default: the run's cams/)")
-  .addOption(new Option('--checkpoint <which>', 'checkpoint').choices(['best', 'last']).default('best'))
-  .action(async (runDir: string, images: string[], o: { class?: string; layer?: string; out?: string; checkpoint: 'best' | 'last' }) => {
-    const classIndex = o.class === undefined ? undefined : await resolveClass(runDir, o.class);
-    output('explain', await run({ type: 'explain', id: 0, runDir, images, classIndex, layer: o.layer, outDir: o.out, checkpoint: o.checkpoint }));
+  .addOption(new Option('--checkpoint <which>', 'checkpoint').choices(CHECKPOINT_NAMES).default('best'))
+  .addOption(new Option('--method <id>', 'CAM method').choices(listCamMethods().map((m) => m.id)).default(DEFAULT_CAM_METHOD))
+  .addOption(runsOption('more runs to explain the same images with (one result per run, in order)'))
+  .action(async (runDir: string, images: string[], o: { class?: string; layer?: string; out?: string; checkpoint: CheckpointName; method: string; runs?: string[] }) => {
+    const dirs = runList(runDir, o.runs);
+    for (const dir of dirs) {
+      const classIndex = o.class === undefined ? undefined : await resolveClass(dir, o.class);
+      // One --out for several runs: a sub-folder each, so one run's maps never overwrite another's.
+      const outDir = o.out && dirs.length > 1 ? path.join(o.out, path.basename(path.resolve(dir))) : o.out;
+      output('explain', await run({ type: 'explain', id: 0, runDir: dir, images, classIndex, layer: o.layer, outDir, checkpoint: o.checkpoint, method: o.method }));
+    }
   });
 
 program.command('import-weights <file>')
   .description("convert a torchvision .pth or Keras .h5 ImageNet weights file ('imagenet': download the official one) into a folder for --pretrained")
-  .requiredOption('--arch <name>', 'architecture the weights belong to')
+  .addOption(archOption({ description: 'architecture the weights belong to', single: 'Weights belong to one architecture; name one.' }))
   .requiredOption('--out <dir>', 'folder to write (model.json + weights.bin)')
   .option('--no-top', 'drop the 1000-class classifier')
   .option('--width-multiplier <x>', 'MobileNetV2 width (read from the file when omitted)', num('--width-multiplier'))
-  .action(async (file: string, o: { arch: string; out: string; top: boolean; widthMultiplier?: number }) => {
-    output('import-weights', await run({ type: 'import-weights', id: 0, file, arch: o.arch, outDir: o.out, includeTop: o.top, widthMultiplier: o.widthMultiplier }));
+  .action(async (file: string, o: { arch: string[]; out: string; top: boolean; widthMultiplier?: number }) => {
+    output('import-weights', await run({ type: 'import-weights', id: 0, file, arch: o.arch[0], outDir: o.out, includeTop: o.top, widthMultiplier: o.widthMultiplier }));
   });
 
 program.command('demo')
@@ -169,7 +185,7 @@ async function main(): Promise<void> {
       process.exit(err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? 0 : 2);
     }
     const e = err as Error;
-    const usage = e instanceof UsageError || e instanceof ConfigError;
+    const usage = e instanceof UsageError || errorKind(e) === 'config';
     process.stderr.write(`\ncxr-lab: ${e.message}\n`);
     if (globals().verbose && e.stack) process.stderr.write(e.stack + '\n');
     process.exit(usage ? 2 : 1);

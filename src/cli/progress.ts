@@ -1,13 +1,7 @@
 import type { JobEvent } from '../shared/engineProtocol';
+import { formatDurationShort } from '../shared/format';
 
 export type OutputMode = 'tty' | 'plain' | 'json';
-
-export function formatSeconds(s: number | undefined): string {
-  if (s === undefined || !Number.isFinite(s)) return '--';
-  const t = Math.round(s);
-  const h = Math.floor(t / 3600), m = Math.floor((t % 3600) / 60), sec = t % 60;
-  return h ? `${h}h${String(m).padStart(2, '0')}m` : m ? `${m}m${String(sec).padStart(2, '0')}s` : `${sec}s`;
-}
 
 export function bar(done: number, total: number, width = 24): string {
   const f = total > 0 ? Math.min(1, done / total) : 0;
@@ -26,7 +20,7 @@ export class ProgressPrinter {
     if (this.mode === 'json') { process.stdout.write(JSON.stringify(e) + '\n'); return; }
     if (e.type === 'progress') {
       const epoch = e.epoch ? `epoch ${e.epoch}/${e.epochs} ` : '';
-      const line = `${epoch}${e.phase} ${bar(e.done, e.total)} ${e.done}/${e.total}${e.message ? ' ' + e.message : ''}  ETA ${formatSeconds(e.etaSeconds)}`;
+      const line = `${epoch}${e.phase} ${bar(e.done, e.total)} ${e.done}/${e.total}${e.message ? ' ' + e.message : ''}  ETA ${formatDurationShort(e.etaSeconds)}`;
       if (this.mode === 'tty') {
         this.out.write(`\r\x1b[2K${line}`);
         this.live = true;

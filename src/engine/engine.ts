@@ -1,6 +1,6 @@
 import type { EngineRequest, JobEventSink, ResultByRequest } from '../shared/engineProtocol';
 import { initBackend } from './backend';
-import { listModels } from './models/registry';
+import { listModels } from './models/index';
 import { scanSummary } from './jobs/scan';
 import { evaluateRun } from './jobs/evaluate';
 import { explainImages } from './jobs/explain';
@@ -9,7 +9,10 @@ import { train } from './train/trainer';
 
 type JobRequest = Exclude<EngineRequest, { type: 'cancel' }>;
 
-/** Runs one request to completion; the same entry point serves the forked engine process and the CLI. */
+/**
+ * Runs one request to completion; the same entry point serves the forked engine process and the CLI.
+ * Each job takes its request's fields as they are (options typed `Omit<XRequest, 'type' | 'id'> & { signal, emit }`).
+ */
 export async function runJob<R extends JobRequest>(req: R, signal: AbortSignal, emit: JobEventSink): Promise<ResultByRequest[R['type']]> {
   type Out = ResultByRequest[R['type']];
   switch (req.type) {
@@ -18,14 +21,14 @@ export async function runJob<R extends JobRequest>(req: R, signal: AbortSignal, 
       return { backend: b.name, threads: b.threads, simd: b.simd, versions: b.versions, tried: b.tried, models: listModels().map((m) => m.name) } as Out;
     }
     case 'scan':
-      return await scanSummary(req.root, { patientPattern: req.patientPattern, signal, emit }) as Out;
+      return await scanSummary({ ...req, signal, emit }) as Out;
     case 'train':
-      return await train({ dataset: req.dataset, config: req.config, runDir: req.runDir, resume: req.resume, signal, emit }) as Out;
+      return await train({ ...req, signal, emit }) as Out;
     case 'evaluate':
-      return await evaluateRun({ runDir: req.runDir, split: req.split, data: req.data, checkpoint: req.checkpoint, signal, emit }) as Out;
+      return await evaluateRun({ ...req, signal, emit }) as Out;
     case 'import-weights':
       return await importWeights({ ...req, signal, emit }) as Out;
     case 'explain':
-      return await explainImages({ runDir: req.runDir, images: req.images, classIndex: req.classIndex, layer: req.layer, outDir: req.outDir, checkpoint: req.checkpoint, signal, emit }) as Out;
+      return await explainImages({ ...req, signal, emit }) as Out;
   }
 }

@@ -5,6 +5,7 @@
 import type { EngineEvent, EngineRequest } from '../shared/engineProtocol';
 import { initBackend, type BackendPreference } from './backend';
 import { runJob } from './engine';
+import { errorKind } from './errors';
 
 const send = (event: EngineEvent) => process.send?.(event);
 const running = new Map<number, AbortController>();
@@ -22,8 +23,8 @@ async function handle(req: EngineRequest): Promise<void> {
     const result = await runJob(req, controller.signal, (e) => send({ ...e, id: req.id } as EngineEvent));
     send({ type: 'result', id: req.id, request: req.type, result });
   } catch (err) {
-    const e = err as Error;
-    send({ type: 'error', id: req.id, message: e.message, stack: e.stack });
+    const e = err instanceof Error ? err : new Error(String(err));
+    send({ type: 'error', id: req.id, kind: errorKind(err), message: e.message, stack: e.stack });
   } finally {
     running.delete(req.id);
   }

@@ -13,8 +13,8 @@ import { GradcamEditorProvider } from './explain/gradcamEditor';
 import { RunsModel } from './runs/runsModel';
 import { RunsTree } from './runs/runsTree';
 import { STATE_KEYS, type Services } from './services';
-import { TrainingStatusBar } from './train/statusBar';
-import { TrainingManager } from './train/trainingManager';
+import { TrainingStatusBar } from './training/statusBar';
+import { TrainingManager } from './training/trainingManager';
 import { TrainingPanels } from './training/trainingPanels';
 
 export function activate(context: vscode.ExtensionContext): void {

@@ -6,7 +6,7 @@ import type { EvaluationPanel } from './evaluation/evaluationPanel';
 import type { ExplainPanels } from './explain/explainPanels';
 import type { RunsModel } from './runs/runsModel';
 import type { RunsTree } from './runs/runsTree';
-import type { TrainingManager } from './train/trainingManager';
+import type { TrainingManager } from './training/trainingManager';
 import type { TrainingPanels } from './training/trainingPanels';
 
 export interface Services {

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { LAB_DIR } from '../shared/runFiles';
 
 export type WebviewName = 'training' | 'evaluation' | 'explain';
 
@@ -46,7 +47,7 @@ export function webviewHtml(webview: Pick<vscode.Webview, 'cspSource' | 'asWebvi
 /** Where a webview may load files from: the extension's bundles and media, each workspace's .cxr-lab, plus `extra`. */
 export function resourceRoots(extensionUri: vscode.Uri, extra: string[] = []): vscode.Uri[] {
   const roots = [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')];
-  for (const f of vscode.workspace.workspaceFolders ?? []) roots.push(vscode.Uri.joinPath(f.uri, '.cxr-lab'));
+  for (const f of vscode.workspace.workspaceFolders ?? []) roots.push(vscode.Uri.joinPath(f.uri, LAB_DIR));
   for (const dir of extra) roots.push(vscode.Uri.file(path.resolve(dir)));
   return roots;
 }

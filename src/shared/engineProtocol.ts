@@ -3,63 +3,24 @@
  * Plain data only: no runtime imports, so both sides can import it with `import type`.
  */
 
-export type SplitName = 'train' | 'val' | 'test';
-export type SamplerName = 'weighted' | 'shuffle';
-export type SchedulerName = 'step' | 'cosine' | 'plateau' | 'none';
+import type {
+  CheckpointMeta, CheckpointName, ClassMetrics, EpochRecord, EvalFile, ExplainItem, RunStatus, SamplerName, SchedulerName, SplitName, TrainConfig,
+} from './runFiles';
+
+/** The run files' shapes (src/shared/runFiles: zod schemas, types inferred), as the protocol carries them. */
+export type { CheckpointName, EpochRecord, ExplainItem, RunStatus, SamplerName, SchedulerName, SplitName, TrainConfig };
+export type ClassMetricsData = ClassMetrics;
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 
-/** Everything that defines a training run; stored in run.json. */
-export interface TrainConfig {
-  arch: string;
-  epochs: number;
-  batchSize: number;
-  /** Images per forward/backward pass; batchSize is reached by gradient accumulation. 0 = pick for the backend. */
-  microBatch: number;
-  lr: number;
-  imageSize: number;
-  valPerClass: number;
-  testPerClass: number;
-  valFraction?: number;
-  testFraction?: number;
-  sampler: SamplerName;
-  scheduler: SchedulerName;
-  stepSize: number;
-  gamma: number;
-  seed: number;
-  pretrained?: string;
-  freezeBackbone: boolean;
-  widthMultiplier?: number;
-  patientPattern?: string;
-}
+export interface TrainResult { runDir: string; status: RunStatus; epochsDone: number; best?: Pick<CheckpointMeta, 'epoch' | 'valLoss' | 'valAcc'> }
 
-export interface EpochRecord {
-  epoch: number; // 1-based
-  trainLoss: number;
-  trainAcc: number;
-  valLoss: number;
-  valAcc: number;
-  lr: number;
-  seconds: number;
-  best: boolean;
-}
-
-export type RunStatus = 'running' | 'completed' | 'cancelled' | 'failed';
-
-export interface TrainResult { runDir: string; status: RunStatus; epochsDone: number; best?: { epoch: number; valLoss: number; valAcc: number } }
-
-export interface ClassMetricsData { className: string; tp: number; fp: number; fn: number; tn: number; accuracy: number; precision: number; recall: number; f1: number; support: number }
-export interface EvalResult {
-  name: string;
+/** The evaluate job's result: where it wrote eval/<name>.json and its PNG, and the file's headline part. */
+export interface EvalResult extends Pick<EvalFile, 'name' | 'accuracy' | 'classes' | 'confusion' | 'perClass'> {
   jsonPath: string;
   pngPath: string;
-  accuracy: number;
   macroF1: number;
-  classes: string[];
-  confusion: number[][];
-  perClass: ClassMetricsData[];
 }
 
-export interface ExplainItem { image: string; classIndex: number; className: string; probabilities: number[]; layer: string; heatmap: string; overlay: string; json: string }
 /** candidateLayers: layers with a spatial (4-D) output, deepest first — valid --layer values. */
 export interface ExplainResult { items: ExplainItem[]; candidateLayers: string[] }
 
@@ -75,8 +36,10 @@ export interface InfoResult { backend: string; threads: number; simd: boolean; v
 // ---- requests (parent -> engine) ----
 export interface ScanRequest { type: 'scan'; id: number; root: string; patientPattern?: string }
 export interface TrainRequest { type: 'train'; id: number; dataset: string; config: Partial<TrainConfig>; runDir?: string; resume?: string }
-export interface EvaluateRequest { type: 'evaluate'; id: number; runDir: string; split?: SplitName; data?: string; checkpoint?: 'best' | 'last' }
-export interface ExplainRequest { type: 'explain'; id: number; runDir: string; images: string[]; classIndex?: number; layer?: string; outDir?: string; checkpoint?: 'best' | 'last' }
+/** runs: more run directories whose checkpoints join runDir's in a soft-voting ensemble (same classes; runDir's split). */
+export interface EvaluateRequest { type: 'evaluate'; id: number; runDir: string; runs?: string[]; split?: SplitName; data?: string; checkpoint?: CheckpointName }
+/** method: a CAM method id (src/engine/cam/methods; default 'gradcam'). */
+export interface ExplainRequest { type: 'explain'; id: number; runDir: string; images: string[]; classIndex?: number; layer?: string; outDir?: string; checkpoint?: CheckpointName; method?: string }
 /** file: a .pth/.h5 the user has, or 'imagenet' to download the official file into the cache first. */
 export interface ImportWeightsRequest { type: 'import-weights'; id: number; file: string; arch: string; outDir: string; includeTop?: boolean; widthMultiplier?: number }
 export interface InfoRequest { type: 'info'; id: number; backend?: BackendChoice }
@@ -90,7 +53,12 @@ export interface ResultByRequest { scan: ScanSummary; train: TrainResult; evalua
 export interface ProgressEvent { type: 'progress'; id: number; phase: string; done: number; total: number; etaSeconds?: number; message?: string; epoch?: number; epochs?: number }
 export interface EpochEndEvent { type: 'epoch-end'; id: number; runDir: string; record: EpochRecord }
 export interface LogEvent { type: 'log'; id?: number; level: 'info' | 'warn' | 'error'; message: string }
-export interface ErrorEvent { type: 'error'; id: number; message: string; stack?: string }
+/**
+ * What failed, so the parent can react without parsing the message: the dataset, an option, a weights file,
+ * a run directory, the file system (io), a cancelled job, or anything else (internal). See src/engine/errors.ts.
+ */
+export type ErrorKind = 'dataset' | 'config' | 'weights' | 'run' | 'cancelled' | 'io' | 'internal';
+export interface ErrorEvent { type: 'error'; id: number; kind: ErrorKind; message: string; stack?: string }
 export interface ResultEvent<K extends keyof ResultByRequest = keyof ResultByRequest> { type: 'result'; id: number; request: K; result: ResultByRequest[K] }
 export interface ReadyEvent { type: 'ready'; backend: string }
 export type EngineEvent = ProgressEvent | EpochEndEvent | LogEvent | ErrorEvent | ResultEvent | ReadyEvent;

@@ -3,8 +3,8 @@
  * Type-only imports and plain data, so it pulls no runtime into either side. Images travel as webview URIs
  * (webview.asWebviewUri of files in the run folders, which are in localResourceRoots).
  */
-import type { ClassMetricsData, EpochRecord, RunStatus } from './engineProtocol';
-import type { CheckpointMeta } from './runFiles';
+import type { EpochRecord, RunStatus } from './engineProtocol';
+import type { CheckpointMeta, CheckpointName, EvalFile, Prediction } from './runFiles';
 
 // ---------- training panel ----------
 export interface TrainingRunView {
@@ -30,20 +30,13 @@ export type TrainingFromWebview =
   | { type: 'evaluate' };
 
 // ---------- evaluation view ----------
-export interface PredictionRow { file: string; rel: string; label: number; predicted: number; probabilities: number[] }
-export interface EvaluationView {
+export type PredictionRow = Prediction;
+/** One eval/<name>.json (as parsed by its schema) with the run it belongs to. */
+export interface EvaluationView
+  extends Pick<EvalFile, 'name' | 'classes' | 'confusion' | 'perClass' | 'accuracy' | 'macro' | 'weighted' | 'total' | 'predictions'> {
   runDir: string;
   runId: string;
   arch: string;
-  name: string; // split name or data-<folder>
-  classes: string[];
-  confusion: number[][];
-  perClass: ClassMetricsData[];
-  accuracy: number;
-  macro: { precision: number; recall: number; f1: number };
-  weighted: { precision: number; recall: number; f1: number };
-  total: number;
-  predictions: PredictionRow[];
 }
 /** One row per (run, evaluation) of the workspace, like the reference study's table of all models. */
 export interface SummaryRow { runDir: string; runId: string; arch: string; name: string; accuracy: number; macroF1: number; weightedF1: number; epochs: number; bestEpoch?: number }
@@ -66,7 +59,7 @@ export interface ExplainView {
   classIndex: number;
   layer: string;
   layers: string[]; // candidate target layers (4-D outputs), last first
-  checkpoint: { runDir: string; runId: string; arch: string; which: 'best' | 'last'; epoch?: number };
+  checkpoint: { runDir: string; runId: string; arch: string; which: CheckpointName; epoch?: number };
 }
 
 export type ExplainToWebview =

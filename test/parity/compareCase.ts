@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { GradCam } from '../../src/engine/cam/gradCam';
-import { modelFromWeightsFile } from '../../src/engine/weights/convert';
+import { modelFromWeightsFile } from '../../src/engine/zoo/weightsFile';
 
 /**
  * One parity case written by make_torch.py / make_keras.py: the peer's weights file, an input batch,

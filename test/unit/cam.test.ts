@@ -10,7 +10,8 @@ import { splitAtLayer } from '../../src/engine/cam/graphSplit';
 import { locateCandidateLayer } from '../../src/engine/cam/locateLayer';
 import { writeCamImages } from '../../src/engine/cam/camImages';
 import { jet } from '../../src/engine/cam/colormap';
-import { createModel, listModels } from '../../src/engine/models/registry';
+import { listModels } from '../../src/engine/models/index';
+import { createModel } from '../../src/engine/zoo/createModel';
 import { createRng } from '../../src/engine/random';
 
 const SIZE = 32;

@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { generatePhantomDataset } from '../../src/engine/dataset/phantom';
+import { generatePhantomDataset } from '../../src/cli/demo/phantom';
 import type { RunInfo } from '../../src/shared/runFiles';
 
 // The CLI as users run it: the esbuild bundle (npm test builds it first).
@@ -45,6 +45,24 @@ test('usage errors exit 2, failures exit 1 with one line and no stack trace', as
   assert.equal(cli('evaluate', path.join(tmp, 'nowhere')).status, 1);
 });
 
+test('--arch: help and checks from the model list; unknown names, or several for train, exit 2 before any scan', () => {
+  const known = 'densenet121, resnet18, resnet50, squeezenet1_1, vgg16, mobilenetv2';
+  for (const command of ['train', 'import-weights']) {
+    const help = cli(command, '--help').stdout.replace(/\s+/g, ' ');
+    assert.match(help, /densenet121 \| resnet18 \| resnet50 \| squeezenet1_1 \| vgg16 \| mobilenetv2/, command);
+  }
+  const nowhere = path.join(tmp, 'nowhere'); // a scan would fail with exit 1
+  const unknown = cli('train', nowhere, '--arch', 'resnet18,alexnet');
+  assert.equal(unknown.status, 2, unknown.stderr);
+  assert.ok(unknown.stderr.includes(`'alexnet'; known: ${known}.`), unknown.stderr);
+  const several = cli('train', nowhere, '--arch', 'resnet18,vgg16');
+  assert.equal(several.status, 2, several.stderr);
+  assert.match(several.stderr, /One architecture per training is supported for now/);
+  const imported = cli('import-weights', nowhere, '--arch', 'alexnet', '--out', path.join(tmp, 'never'));
+  assert.equal(imported.status, 2, imported.stderr);
+  assert.ok(imported.stderr.includes(known), imported.stderr);
+});
+
 test('a run killed mid-training stays loadable and resumes to the end', async () => {
   const runDir = path.join(tmp, 'killed');
   const child = spawn(process.execPath, [CLI, '--json', 'train', data, ...small, '--epochs', '30', '--out', runDir], { cwd: tmp });
@@ -79,6 +97,14 @@ test('a run killed mid-training stays loadable and resumes to the end', async ()
   assert.match(ex.stdout, /normal/);
   assert.ok((await fs.readdir(path.join(tmp, 'cams'))).some((f) => f.endsWith('-overlay.png')));
   assert.equal(cli('explain', runDir, data, '--class', 'unicorn').status, 2);
+  // --method: the registry's ids, gradcam by default; its id is in the file names and the json.
+  const cams = await fs.readdir(path.join(tmp, 'cams'));
+  assert.ok(cams.some((f) => /^[0-9a-f]{12}-normal-gradcam-heatmap\.png$/.test(f)), cams.join(', '));
+  const camJson = JSON.parse(await fs.readFile(path.join(tmp, 'cams', cams.find((f) => f.endsWith('-gradcam.json'))!), 'utf8'));
+  assert.equal(camJson.method, 'gradcam');
+  const bad = cli('explain', runDir, data, '--method', 'no-such-method');
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /gradcam/);
 });
 
 test('import-weights converts a torch .pth; a malicious .pth is refused with exit 1 and runs nothing', async () => {

@@ -1,13 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { existsSync, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { DatasetError, scanDataset, type DatasetScan, type HealthIssue } from '../../src/engine/dataset/scan';
 import { parseCsv } from '../../src/engine/dataset/metadata';
+import { SHARED_CXR, skipUnlessShared } from '../helpers/sharedData';
 
-const SHARED_CXR = path.resolve(__dirname, '../../../shared/data/cxr');
 
 let tmp: string;
 before(async () => { tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cxr-dataset-')); });
@@ -250,7 +250,7 @@ test('parseCsv handles quotes, doubled quotes, embedded newlines, CRLF and a BOM
   assert.deepEqual(parseCsv('a,b\n1,2'), [['a', 'b'], ['1', '2']]);
 });
 
-test('real CXR data: 3 classes, patient ids from metadata.csv, nothing excluded', { skip: !existsSync(SHARED_CXR) && `no shared data at ${SHARED_CXR}` }, async () => {
+test('real CXR data: 3 classes, patient ids from metadata.csv, nothing excluded', { skip: skipUnlessShared(SHARED_CXR) }, async () => {
   const scan = await scanDataset(SHARED_CXR, { verify: false });
   assert.deepEqual(scan.classes, ['COVID', 'Normal', 'Viral_Pneumonia']);
   assert.equal(scan.patientSource, 'metadata.csv');

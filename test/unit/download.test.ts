@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { defaultCacheDir, downloadToCache, resolveDownloadUrl, WeightsDownloadError } from '../../src/engine/weights/download';
+import { listModels } from '../../src/engine/models/index';
 import { imagenetSource, torchvisionHashPrefix, type Checksum, type WeightSource } from '../../src/engine/weights/sources';
 
 // A local server whose answers each test scripts; nothing here touches the real network.
@@ -282,24 +283,25 @@ describe('downloadToCache', () => {
 });
 
 describe('imagenetSource', () => {
+  const MODELS = listModels();
   const ARCHS = ['densenet121', 'resnet18', 'resnet50', 'squeezenet1_1', 'vgg16', 'mobilenetv2'];
 
   it('gives every architecture a torchvision file whose name carries its sha256 prefix', () => {
     for (const arch of ARCHS) {
-      const s = imagenetSource(arch, 'pth');
+      const s = imagenetSource(MODELS, arch, 'pth');
       assert.ok(s.url.startsWith('https://download.pytorch.org/models/') && s.url.endsWith(`/${s.fileName}`), s.url);
       assert.equal(s.checksum?.algorithm, 'sha256');
       assert.equal(s.checksum?.prefixOnly, true);
       assert.equal(s.checksum?.hex, torchvisionHashPrefix(s.fileName));
       assert.match(s.checksum!.hex, /^[0-9a-f]{8,}$/);
     }
-    assert.equal(imagenetSource('resnet18', 'pth').url, 'https://download.pytorch.org/models/resnet18-f37072fd.pth');
+    assert.equal(imagenetSource(MODELS, 'resnet18', 'pth').url, 'https://download.pytorch.org/models/resnet18-f37072fd.pth');
   });
 
   it('gives Keras files with and without top, md5-checked where Keras publishes a hash', () => {
     for (const arch of ['densenet121', 'resnet50', 'vgg16']) {
-      const top = imagenetSource(arch, 'h5');
-      const notop = imagenetSource(arch, 'h5', { includeTop: false });
+      const top = imagenetSource(MODELS, arch, 'h5');
+      const notop = imagenetSource(MODELS, arch, 'h5', { includeTop: false });
       assert.ok(notop.fileName.endsWith('_notop.h5') && !top.fileName.includes('notop'));
       for (const s of [top, notop]) {
         assert.ok(s.url.startsWith('https://storage.googleapis.com/tensorflow/keras-applications/') && s.url.endsWith(s.fileName));
@@ -308,16 +310,16 @@ describe('imagenetSource', () => {
       }
       assert.notEqual(top.checksum!.hex, notop.checksum!.hex);
     }
-    const small = imagenetSource('mobilenetv2', 'h5', { alpha: 0.35, includeTop: false });
+    const small = imagenetSource(MODELS, 'mobilenetv2', 'h5', { alpha: 0.35, includeTop: false });
     assert.equal(small.fileName, 'mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.35_224_no_top.h5');
-    assert.equal(imagenetSource('mobilenetv2', 'h5').fileName, 'mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224.h5');
+    assert.equal(imagenetSource(MODELS, 'mobilenetv2', 'h5').fileName, 'mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224.h5');
     assert.equal(small.checksum, undefined);
   });
 
   it('names what exists when a combination does not', () => {
-    assert.throws(() => imagenetSource('resnet18', 'h5'), /No ImageNet weights for 'resnet18' from Keras Applications \(\.h5\); available: .*densenet121/);
-    assert.throws(() => imagenetSource('alexnet', 'pth'), /No ImageNet weights for 'alexnet' from torchvision \(\.pth\); available: .*resnet18/);
-    assert.throws(() => imagenetSource('mobilenetv2', 'h5', { alpha: 0.5 }), /alpha 1\.0 or 0\.35/);
-    assert.throws(() => imagenetSource('mobilenetv2', 'pth', { alpha: 0.35 }), /width 1\.0 only/);
+    assert.throws(() => imagenetSource(MODELS, 'resnet18', 'h5'), /No ImageNet weights for 'resnet18' from Keras Applications \(\.h5\); available: .*densenet121/);
+    assert.throws(() => imagenetSource(MODELS, 'alexnet', 'pth'), /No ImageNet weights for 'alexnet' from torchvision \(\.pth\); available: .*resnet18/);
+    assert.throws(() => imagenetSource(MODELS, 'mobilenetv2', 'h5', { alpha: 0.5 }), /alpha 1\.0 or 0\.35/);
+    assert.throws(() => imagenetSource(MODELS, 'mobilenetv2', 'pth', { alpha: 0.35 }), /width 1\.0 only/);
   });
 });

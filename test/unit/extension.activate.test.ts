@@ -43,9 +43,9 @@ test('package.json: manifest fields the extension relies on', () => {
   assert.deepEqual(pkg.extensionKind, ['workspace']);
   assert.equal(pkg.engines.vscode, '^1.100.0');
   assert.equal(pkg.main, './dist/extension.js');
-  assert.ok(!pkg.activationEvents.includes('*'));
-  for (const id of commandIds) assert.ok(pkg.activationEvents.includes(`onCommand:${id}`), id);
-  for (const e of ['onView:cxrLab.dataset', 'onView:cxrLab.runs', 'onWebviewPanel:cxrLab.training', 'onCustomEditor:cxrLab.gradcamEditor']) assert.ok(pkg.activationEvents.includes(e), e);
+  // VS Code >= 1.74 activates on contributed commands, views and custom editors by itself; restored panels
+  // still need their onWebviewPanel event, and nothing else is listed.
+  assert.deepEqual([...pkg.activationEvents].sort(), ['cxrLab.evaluation', 'cxrLab.explain', 'cxrLab.training'].map((id) => `onWebviewPanel:${id}`));
   assert.deepEqual(pkg.contributes.viewsContainers.activitybar.map((c: { id: string; title: string }) => `${c.id}:${c.title}`), ['cxrLab:CXR Lab']);
   assert.deepEqual(pkg.contributes.views.cxrLab.map((v: { id: string; name: string }) => `${v.id}:${v.name}`), ['cxrLab.dataset:Dataset', 'cxrLab.runs:Runs']);
   const editor = pkg.contributes.customEditors[0];

@@ -15,9 +15,11 @@ import { activate } from '../../src/extension/extension';
 import type { DatasetNode } from '../../src/extension/dataset/datasetModel';
 import type { RunNode } from '../../src/extension/runs/runTreeModel';
 import type { EvaluationToWebview, ExplainToWebview, TrainingToWebview } from '../../src/shared/webviewProtocol';
-import { generatePhantomDataset } from '../../src/engine/dataset/phantom';
+import { generatePhantomDataset } from '../../src/cli/demo/phantom';
 import { fake, fakeContext, Uri, window, workspace, type FakePanel } from '../fakes/vscode';
 import { EngineService } from '../../src/extension/engine/engineService';
+import { errorActions, showError } from '../../src/extension/engine/errorNotice';
+import { carriedKind } from '../../src/shared/errorKind';
 import { tempWorkspace } from '../fakes/runFixtures';
 
 const repo = path.resolve(__dirname, '../..');
@@ -113,6 +115,28 @@ test('EngineService starts the engine on first use, logs to the output channel, 
     assert.deepEqual(second.models, first.models);
     assert.equal(output.lines.filter((l) => l.startsWith('Starting the engine')).length, 2);
     assert.ok(output.lines.some((l) => /engine process stopped \(SIGKILL\)/.test(l)), output.lines.join('\n'));
+  } finally {
+    engine.dispose();
+  }
+});
+
+test('an engine failure reaches the notice with its kind: a dataset error offers the dataset problems', { skip, timeout: 60_000 }, async () => {
+  const output = window.createOutputChannel('CXR Lab test');
+  const engine = new EngineService(path.join(repo, 'dist', 'engineHost.js'), output as unknown as vscode.OutputChannel);
+  try {
+    const missing = path.join(ws, 'no-such-dataset');
+    const err = await (await engine.start({ type: 'scan', root: missing })).result.then(() => assert.fail('scan should fail'), (e: unknown) => e);
+    assert.equal(carriedKind(err), 'dataset');
+    assert.deepEqual(errorActions(err), ['Show Log', 'Open Dataset Problems']);
+    fake.reset();
+    fake.messageAnswers.push('Open Dataset Problems');
+    await showError('scan failed', err);
+    assert.equal(fake.messages.length, 1);
+    assert.match(fake.messages[0].text, /^CXR Lab: scan failed: The dataset folder .* does not exist\.$/);
+    assert.deepEqual(fake.executed.map((e) => e.command), ['cxrLab.dataset.focus', 'workbench.actions.view.problems']);
+    const badConfig = await (await engine.start({ type: 'train', dataset: ws, config: { epochs: 0 } })).result.then(() => assert.fail('train should fail'), (e: unknown) => e);
+    assert.equal(carriedKind(badConfig), 'config');
+    assert.deepEqual(errorActions(badConfig), ['Show Log']);
   } finally {
     engine.dispose();
   }

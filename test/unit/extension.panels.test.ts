@@ -12,6 +12,7 @@ import { checkpointChoices, defaultCheckpoint, type CheckpointChoice } from '../
 import { ExplainController, type ExplainRequestOptions } from '../../src/extension/explain/explainController';
 import { contentSecurityPolicy, webviewHtml } from '../../src/extension/webviewHtml';
 import { errorActions } from '../../src/extension/engine/errorNotice';
+import { EngineError } from '../../src/extension/engine/engineClient';
 import { CLASSES, epoch, evalFile, meta, tempWorkspace, writeRun } from '../fakes/runFixtures';
 import { FakeWebview, Uri } from '../fakes/vscode';
 
@@ -161,6 +162,7 @@ test('webview HTML: #app, nonce-d script and stylesheet from dist/webview, stric
 });
 
 test('errors offer the dataset problems only when the dataset is the cause', () => {
-  assert.deepEqual(errorActions('The dataset folder has no class folders.'), ['Show Log', 'Open Dataset Problems']);
-  assert.deepEqual(errorActions('Engine process stopped (SIGKILL).'), ['Show Log']);
+  // By the error's kind (as the engine reports it), not by its wording.
+  assert.deepEqual(errorActions(new EngineError('The dataset folder has no class folders.', 'dataset')), ['Show Log', 'Open Dataset Problems']);
+  assert.deepEqual(errorActions(new Error('Engine process stopped (SIGKILL).')), ['Show Log']);
 });

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import {
   asTrainSettings, defaultSettings, NUMBER_STEPS, parseNumber, runStamp, settingsSummary, toTrainRequest, type TrainSettings,
-} from '../../src/extension/train/trainSettings';
-import { pickTrainSettings } from '../../src/extension/train/trainPicks';
+} from '../../src/extension/training/trainSettings';
+import { pickTrainSettings } from '../../src/extension/training/trainPicks';
 import { fake, Uri, type FakeQuickPick } from '../fakes/vscode';
 
 const MODELS = ['densenet121', 'mobilenetv2', 'resnet18', 'resnet50', 'squeezenet1_1', 'vgg16'];

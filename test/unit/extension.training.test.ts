@@ -5,7 +5,7 @@ import type { TrainingFromWebview, TrainingToWebview } from '../../src/shared/we
 import { listRuns, readHistoryFile, readRun } from '../../src/extension/runs/runReader';
 import { TrainingController, type TrainingDeps } from '../../src/extension/training/trainingController';
 import { mergeHistory, toRunView, TrainingViewState } from '../../src/extension/training/trainingState';
-import { statusText } from '../../src/extension/train/statusText';
+import { statusText } from '../../src/extension/training/statusText';
 import { FakeWebview } from '../fakes/vscode';
 import { epoch, meta, tempWorkspace, writeRun } from '../fakes/runFixtures';
 

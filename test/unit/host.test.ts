@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { EngineClient } from '../../src/engine/client';
-import { generatePhantomDataset } from '../../src/engine/dataset/phantom';
+import { EngineClient, EngineError } from '../../src/extension/engine/engineClient';
+import { generatePhantomDataset } from '../../src/cli/demo/phantom';
 import type { JobEvent } from '../../src/shared/engineProtocol';
 
 // The forked engine process as the extension host runs it: dist/engineHost.js over child_process IPC.
@@ -49,9 +49,8 @@ test('train streams progress and epoch-end events, then evaluate and explain use
 
 test('cancel stops a long run after the current batch and leaves it resumable', async () => {
   const runDir = path.join(tmp, 'cancelled');
-  let job: ReturnType<EngineClient['request']> | undefined;
-  job = client.request({ type: 'train', dataset: data, config: { ...config, epochs: 50 }, runDir }, (e) => {
-    if (e.type === 'epoch-end') job!.cancel();
+  const job: ReturnType<EngineClient['request']> = client.request({ type: 'train', dataset: data, config: { ...config, epochs: 50 }, runDir }, (e) => {
+    if (e.type === 'epoch-end') job.cancel();
   });
   const r = await job.result as { status: string; epochsDone: number };
   assert.equal(r.status, 'cancelled');
@@ -60,4 +59,24 @@ test('cancel stops a long run after the current batch and leaves it resumable', 
 
 test('errors come back as a rejected request with the one-line reason', async () => {
   await assert.rejects(client.request({ type: 'evaluate', runDir: path.join(tmp, 'nope') }).result, /not a CXR Lab run directory/);
+});
+
+test('errors keep their kind across the process boundary', async () => {
+  const failure = (p: Promise<unknown>) => p.then(() => assert.fail('the request should fail'), (e: unknown) => e as EngineError);
+  const dataset = await failure(client.request({ type: 'scan', root: path.join(tmp, 'no-such-dataset') }).result);
+  assert.ok(dataset instanceof EngineError);
+  assert.equal(dataset.kind, 'dataset');
+  assert.match(dataset.message, /does not exist/);
+  assert.match(dataset.engineStack ?? '', /DatasetError/, 'the engine-side stack comes along');
+  const badConfig = await failure(client.request({ type: 'train', dataset: data, config: { ...config, epochs: 0 }, runDir: path.join(tmp, 'bad-config') }).result);
+  assert.equal(badConfig.kind, 'config');
+  assert.match(badConfig.message, /Invalid option epochs/);
+  const method = await failure(client.request({ type: 'explain', runDir: path.join(tmp, 'run'), images: [], method: 'no-such-method' }).result);
+  assert.equal(method.kind, 'config');
+  assert.match(method.message, /Unknown CAM method 'no-such-method'\. Known methods: gradcam/);
+  const run = await failure(client.request({ type: 'evaluate', runDir: path.join(tmp, 'nope') }).result);
+  assert.equal(run.kind, 'run');
+  // Something nobody foresaw (here a malformed request: images is not a list) is 'internal'.
+  const internal = await failure(client.request({ type: 'explain', runDir: path.join(tmp, 'run'), images: 42 as unknown as string[] }).result);
+  assert.equal(internal.kind, 'internal');
 });

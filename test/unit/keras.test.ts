@@ -7,10 +7,10 @@ import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { initBackend } from '../../src/engine/backend';
 import { CAFFE_BGR_MEAN, loadImageTensorData, normalizationTable } from '../../src/engine/dataset/preprocess';
-import { getModelSpec } from '../../src/engine/models/registry';
+import { getModelSpec } from '../../src/engine/models/index';
 import { createRng } from '../../src/engine/random';
 import { readKerasH5, type KerasTensor, type KerasWeights } from '../../src/engine/weights/h5';
-import { kerasModelFromH5, kerasModelFromWeights, mobileNetV2Alpha } from '../../src/engine/weights/keras';
+import { kerasModelFromH5, kerasModelFromWeights, kerasWidth } from '../../src/engine/weights/keras';
 import { maxRelErr } from '../parity/compareCase';
 
 /**
@@ -108,7 +108,7 @@ describe('Keras weights into our architectures', () => {
   test('MobileNetV2 (alpha 0.112) reproduces Keras logits and out_relu map', async () => {
     const before = tf.memory().numTensors;
     const meta = JSON.parse(await fs.readFile(path.join(TINY, 'meta.json'), 'utf8')) as { inputShape: [number, number, number, number] };
-    const { model, normalization, buildOptions } = await kerasModelFromH5(TINY_H5, 'mobilenetv2', { imageSize: 48, includeTop: true, widthMultiplier: 0.112 });
+    const { model, normalization, buildOptions } = await kerasModelFromH5(TINY_H5, getModelSpec('mobilenetv2'), { imageSize: 48, includeTop: true, widthMultiplier: 0.112 });
     assert.equal(normalization, 'minus1to1');
     assert.deepEqual(buildOptions, { widthMultiplier: 0.112, variant: 'keras' });
     const probe = tf.model({ inputs: model.inputs, outputs: [model.outputs[0], model.getLayer('features.18.2').output as tf.SymbolicTensor] });
@@ -124,7 +124,7 @@ describe('Keras weights into our architectures', () => {
   });
 
   test('without the top: numClasses outputs, head left initialised, backbone still Keras-exact', async () => {
-    const { model } = await kerasModelFromH5(TINY_H5, 'mobilenetv2', { imageSize: 48, includeTop: false, numClasses: 2, widthMultiplier: 0.112 });
+    const { model } = await kerasModelFromH5(TINY_H5, getModelSpec('mobilenetv2'), { imageSize: 48, includeTop: false, numClasses: 2, widthMultiplier: 0.112 });
     assert.deepEqual(model.outputs[0].shape, [null, 2]);
     const features = tf.model({ inputs: model.inputs, outputs: model.getLayer('features.18.2').output as tf.SymbolicTensor });
     const input = tf.tensor4d(readF32(path.join(TINY, 'input.f32')), [1, 48, 48, 3]);
@@ -140,15 +140,15 @@ describe('Keras weights into our architectures', () => {
     // Keras: _make_divisible(int(160 * 0.112) = 17) = 16 channels; torchvision: _make_divisible(17.92) = 24
     assert.equal(torchStructure.getLayer('features.14.conv.3').getWeights()[0].shape[0], 24);
     torchStructure.dispose();
-    const { model } = kerasModelFromWeights(weights, 'mobilenetv2', { imageSize: 48, includeTop: true, widthMultiplier: 0.112 }, 'tiny');
+    const { model } = kerasModelFromWeights(weights, getModelSpec('mobilenetv2'), { imageSize: 48, includeTop: true, widthMultiplier: 0.112 }, 'tiny');
     assert.equal(model.getLayer('features.14.conv.3').getWeights()[0].shape[0], 16);
     model.dispose();
   });
 
   test('MobileNetV2 alpha from the file: the stem and last block widths', async () => {
-    assert.equal(mobileNetV2Alpha('m', manifestWeights('mobilenetv2-1.0')), 1);
-    assert.equal(mobileNetV2Alpha('m', manifestWeights('mobilenetv2-0.35')), 0.35);
-    await assert.rejects(kerasModelFromH5(TINY_H5, 'mobilenetv2', { imageSize: 48, includeTop: true }),
+    assert.equal(kerasWidth(getModelSpec('mobilenetv2'), 'm', manifestWeights('mobilenetv2-1.0')), 1);
+    assert.equal(kerasWidth(getModelSpec('mobilenetv2'), 'm', manifestWeights('mobilenetv2-0.35')), 0.35);
+    await assert.rejects(kerasModelFromH5(TINY_H5, getModelSpec('mobilenetv2'), { imageSize: 48, includeTop: true }),
       /cannot tell the MobileNetV2 alpha \(Conv1 has 8 filters, block_16_project 32\)/);
   });
 
@@ -159,13 +159,13 @@ describe('Keras weights into our architectures', () => {
     test(`every Keras ${name} layer maps onto our ${arch}, with and without top`, () => {
       const before = tf.memory().numTensors;
       for (const style of ['keras3', 'keras2'] as const) {
-        const { model } = kerasModelFromWeights(manifestWeights(name, style), arch, { imageSize, includeTop: true }, name);
+        const { model } = kerasModelFromWeights(manifestWeights(name, style), getModelSpec(arch), { imageSize, includeTop: true }, name);
         assert.deepEqual(model.outputs[0].shape, [null, 1000]);
         model.dispose();
         if (arch === 'vgg16') break; // 138M parameters: once is enough
       }
       if (arch !== 'vgg16') {
-        const { model } = kerasModelFromWeights(manifestWeights(name), arch, { imageSize, includeTop: false, numClasses: 3 }, name);
+        const { model } = kerasModelFromWeights(manifestWeights(name), getModelSpec(arch), { imageSize, includeTop: false, numClasses: 3 }, name);
         const head = getModelSpec(arch).headLayers[0];
         assert.deepEqual(model.outputs[0].shape, [null, 3]);
         assert.ok(model.getLayer(head).getWeights()[0].dataSync().some((v) => v !== 0), 'head initialised, not from the file');
@@ -180,7 +180,7 @@ describe('Keras weights into our architectures', () => {
     const fill = (layer: string, weight: string, n: number) => Float32Array.from({ length: n }, () =>
       weight === 'moving_variance' ? 0.5 + rng.next() : weight === 'gamma' ? 0.5 + rng.next() : (rng.next() - 0.5) * (layer === 'conv1_conv' ? 1 : 0.1));
     const weights = manifestWeights('resnet50', 'keras3', fill);
-    const { model, normalization } = kerasModelFromWeights(weights, 'resnet50', { imageSize: 32, includeTop: true }, 'r50');
+    const { model, normalization } = kerasModelFromWeights(weights, getModelSpec('resnet50'), { imageSize: 32, includeTop: true }, 'r50');
     assert.equal(normalization, 'caffe');
     const probe = tf.model({ inputs: model.inputs, outputs: model.getLayer('bn1').output as tf.SymbolicTensor });
     const x = tf.randomNormal([1, 32, 32, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
@@ -205,7 +205,7 @@ describe('Keras weights into our architectures', () => {
   test('strict: missing, extra, unknown, misnamed or misshapen weights fail naming the layer; nothing leaks', async () => {
     const weights = await readKerasH5(TINY_H5);
     const opts = { imageSize: 48, includeTop: true, widthMultiplier: 0.112 };
-    const load = (w: KerasWeights) => kerasModelFromWeights(w, 'mobilenetv2', opts, 'tiny.h5');
+    const load = (w: KerasWeights) => kerasModelFromWeights(w, getModelSpec('mobilenetv2'), opts, 'tiny.h5');
     const before = tf.memory().numTensors;
     const without = new Map(weights);
     without.delete('block_3_project_BN');
@@ -225,8 +225,8 @@ describe('Keras weights into our architectures', () => {
     assert.equal(tf.memory().numTensors, before);
     const vggNotop = manifestWeights('vgg16');
     for (const k of ['fc1', 'fc2', 'predictions']) vggNotop.delete(k);
-    assert.throws(() => kerasModelFromWeights(vggNotop, 'vgg16', { imageSize: 224, includeTop: false }, 'vgg.h5'), /lacks VGG16's fc1\/fc2/);
-    await assert.rejects(kerasModelFromH5(TINY_H5, 'squeezenet1_1', opts), /not into squeezenet1_1/);
+    assert.throws(() => kerasModelFromWeights(vggNotop, getModelSpec('vgg16'), { imageSize: 224, includeTop: false }, 'vgg.h5'), /lacks VGG16's fc1\/fc2/);
+    await assert.rejects(kerasModelFromH5(TINY_H5, getModelSpec('squeezenet1_1'), opts), /not into squeezenet1_1/);
   });
 });
 

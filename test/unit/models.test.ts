@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { maxPool } from '../../src/engine/models/blocks';
 import { makeDivisible } from '../../src/engine/models/mobilenetv2';
-import {
-  countTrainableParams, createModel, getModelSpec, listModels, type ModelSpec,
-} from '../../src/engine/models/registry';
+import { SHARED, skipUnlessShared } from '../helpers/sharedData';
+import { getModelSpec, listModels, type ModelSpec } from '../../src/engine/models/index';
+import { countTrainableParams, createModel } from '../../src/engine/zoo/createModel';
 
 // Architectures must match torchvision exactly (torch parameters = tfjs trainable weights).
 const TORCHVISION_PARAMS: Record<string, number> = {
@@ -36,7 +36,6 @@ const EXPECTED_NAMES: Record<string, string[]> = {
 };
 
 const TINY = 32; // the smallest image size every architecture supports
-const SHARED = path.resolve(__dirname, '../../../shared');
 const KERAS_MOBILENET = path.join(SHARED, 'weights/mobilenetv2-0.35-imagenet-notop');
 
 function layerNames(model: tf.LayersModel): string[] {
@@ -283,8 +282,7 @@ describe('architecture options', () => {
 });
 
 describe('pretrained backbone (Keras MobileNetV2 0.35)', () => {
-  const present = existsSync(path.join(KERAS_MOBILENET, 'model.json'));
-  const skip = present ? false : `pretrained weights not found at ${KERAS_MOBILENET}`;
+  const skip = skipUnlessShared(path.join(KERAS_MOBILENET, 'model.json'));
 
   /** The file's weights by name, decoded straight from weights.bin. */
   function fileWeights(): tf.NamedTensorMap {

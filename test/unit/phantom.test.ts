@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import { generatePhantomDataset, renderPhantomImage, type PhantomClass } from '../../src/engine/dataset/phantom';
+import { generatePhantomDataset, renderPhantomImage, type PhantomClass } from '../../src/cli/demo/phantom';
 
 async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cxr-phantom-'));

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
-import { existsSync, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
@@ -9,8 +9,8 @@ import sharp from 'sharp';
 import { BatchLoader, type Batch, type ItemDecoder } from '../../src/engine/dataset/batchLoader';
 import { IMAGENET_MEAN, IMAGENET_STD, loadDisplayImage, loadImageTensorData } from '../../src/engine/dataset/preprocess';
 import { scanDataset, type ImageItem } from '../../src/engine/dataset/scan';
+import { SHARED_CXR, skipUnlessShared } from '../helpers/sharedData';
 
-const SHARED_CXR = path.resolve(__dirname, '../../../shared/data/cxr');
 
 let tmp: string;
 before(async () => { tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cxr-preprocess-')); });
@@ -271,7 +271,7 @@ describe('BatchLoader', () => {
   });
 });
 
-test('real CXR PNGs stream through at 64 px', { skip: !existsSync(SHARED_CXR) && `no shared data at ${SHARED_CXR}` }, async () => {
+test('real CXR PNGs stream through at 64 px', { skip: skipUnlessShared(SHARED_CXR) }, async () => {
   const scan = await scanDataset(path.join(SHARED_CXR), { verify: false });
   const items = scan.items.filter((_, i) => i % 60 === 0);
   let n = 0;

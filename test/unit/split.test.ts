@@ -1,13 +1,11 @@
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import * as path from 'node:path';
 import { createRng } from '../../src/engine/random';
 import type { DatasetScan, ImageItem, SplitName } from '../../src/engine/dataset/scan';
 import { scanDataset } from '../../src/engine/dataset/scan';
 import { patientsInSeveralSplits, splitDataset, splitFromRecord, splitToRecord, type DatasetSplit } from '../../src/engine/dataset/split';
+import { SHARED_CXR, skipUnlessShared } from '../helpers/sharedData';
 
-const SHARED_CXR = path.resolve(__dirname, '../../../shared/data/cxr');
 
 describe('createRng', () => {
   test('same seed, same stream; different seeds differ', () => {
@@ -188,7 +186,7 @@ describe('splitDataset', () => {
   });
 });
 
-test('real CXR data: patient-grouped split, no patient on two sides, ~60 per class', { skip: !existsSync(SHARED_CXR) && `no shared data at ${SHARED_CXR}` }, async () => {
+test('real CXR data: patient-grouped split, no patient on two sides, ~60 per class', { skip: skipUnlessShared(SHARED_CXR) }, async () => {
   const scan = await scanDataset(SHARED_CXR, { verify: false });
   assert.equal(scan.patientSource, 'metadata.csv');
   for (const seed of [0, 1, 2]) {

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { argMax, basename, finite, formatDuration, formatLoss, formatLr, formatMetric, formatPercent } from '../../src/webview/common/format';
+import { argMax, basename, finite, formatDuration, formatDurationShort, formatLoss, formatLr, formatMetric, formatPercent } from '../../src/shared/format';
 import { clearance, decades, fittedRange, niceStep, placeMarkerLabel, type MarkerLabelInput } from '../../src/webview/common/scales';
 
 test('finite keeps numbers and turns NaN, Infinity, null and strings into null', () => {
@@ -16,8 +16,11 @@ test('percent, metric, loss and learning-rate formats', () => {
   assert.equal(formatPercent(NaN), '—');
   assert.equal(formatMetric(0.87654), '0.877');
   assert.equal(formatLoss(0.123456), '0.1235');
-  assert.equal(formatLr(1e-4), '1.0e-4');
-  assert.equal(formatLr(0.001), '0.001');
+  // One format on every side (the Train Model picks showed "1e-4", the panel "1.0e-4").
+  assert.equal(formatLr(1e-4), '1e-4');
+  assert.equal(formatLr(2.5e-5), '2.5e-5');
+  assert.equal(formatLr(0.01), '0.01');
+  assert.equal(formatLr(0.001), '1e-3');
   assert.equal(formatLr(0.0123456), '0.0123');
   assert.equal(formatLr(0), '0');
 });
@@ -80,4 +83,13 @@ test('placeMarkerLabel: beside the best-epoch line, clear of the curves, flipped
   assert.equal(right.align, 'right');
   assert.ok(right.box.left + right.box.width <= 340);
   assert.equal(right.x, 336);
+});
+
+test('formatDurationShort: compact, for the status bar, the Runs tree and the terminal', () => {
+  assert.equal(formatDurationShort(45.4), '45s');
+  assert.equal(formatDurationShort(125), '2m05s');
+  assert.equal(formatDurationShort(3725), '1h02m');
+  assert.equal(formatDurationShort(-3), '0s');
+  assert.equal(formatDurationShort(undefined), '--');
+  assert.equal(formatDurationShort(NaN), '--');
 });

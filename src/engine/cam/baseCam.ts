@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { GraphSplit, splitAtLayer } from './graphSplit';
+import type { CamMethod } from './camMethod';
+import { argMax } from '../../shared/format';
 
 export interface CamResult {
   /** height*width values in [0,1], row-major, upsampled to the input size. */
@@ -11,23 +13,23 @@ export interface CamResult {
   classIndex: number;
   layer: string;
   activationShape: number[];
+  /** Id of the CamMethod that made the map. */
+  method: string;
 }
 
 /**
  * Class activation map skeleton, after jacobgil/pytorch-grad-cam's BaseCAM: forward to the target layer,
- * gradient of the class logit w.r.t. its activation, per-channel weights (the only part a method
- * defines), weighted channel sum, ReLU, bilinear upsampling to the input size, min-max to [0,1].
+ * the gradient of the class logit w.r.t. its activation (only for a method that uses gradients), the
+ * method's channel weights (weighted channel sum) or its own map, ReLU, bilinear upsampling to the input
+ * size, min-max to [0,1]. The method (./camMethod.ts, registry in ./methods) is the only part that varies.
  */
-export abstract class BaseCam {
+export class BaseCam {
   private split: GraphSplit | null;
 
   /** `model` must output logits (no softmax): the gradient of a saturated softmax carries little signal. */
-  constructor(model: tf.LayersModel, readonly layerName: string) {
+  constructor(private readonly model: tf.LayersModel, readonly layerName: string, readonly method: CamMethod) {
     this.split = splitAtLayer(model, layerName);
   }
-
-  /** One weight per channel of the target activation, from the activation and d(score)/d(activation). */
-  protected abstract channelWeights(activations: tf.Tensor4D, grads: tf.Tensor4D): tf.Tensor;
 
   /** @param input [1,H,W,3], already normalised as the model expects. @param classIndex default: predicted class. */
   compute(input: tf.Tensor4D, classIndex?: number): CamResult {
@@ -38,32 +40,57 @@ export abstract class BaseCam {
     }
     const [, height, width] = input.shape;
     if (classIndex !== undefined) checkClassIndex(classIndex, split.numClasses);
+    const method = this.method;
+    const model = this.model;
     let result: CamResult | undefined;
     tf.tidy(() => {
       const outs = split.features.predict(input);
       const [activation, ...extras] = (Array.isArray(outs) ? outs : [outs]) as [tf.Tensor4D, ...tf.Tensor[]];
 
-      // The head's forward pass inside tf.grad also yields the logits: read them there rather than
-      // running the head twice (it holds VGG's large dense layers).
       let probabilities: number[] = [];
       let chosen = -1;
-      const classScore = (a: tf.Tensor): tf.Scalar => {
-        // Inference mode: Dropout off, BatchNorm uses its moving statistics.
-        const logits = (split.head.apply([a, ...extras], { training: false }) as tf.Tensor).reshape([-1]);
+      // Inference mode: Dropout off, BatchNorm uses its moving statistics.
+      const headLogits = (a: tf.Tensor): tf.Tensor1D => (split.head.apply([a, ...extras], { training: false }) as tf.Tensor).reshape([-1]);
+      const readLogits = (logits: tf.Tensor1D): void => {
         probabilities = Array.from(tf.softmax(logits).dataSync());
-        chosen = classIndex ?? probabilities.indexOf(Math.max(...probabilities));
-        // A one-hot dot product, not gather: gather's gradient (UnsortedSegmentSum) has no wasm kernel.
-        return tf.sum(tf.mul(logits, tf.oneHot(chosen, logits.shape[0]))) as tf.Scalar;
+        chosen = classIndex ?? argMax(probabilities);
       };
-      const grads = tf.grad(classScore)(activation) as tf.Tensor4D;
-
-      const channels = activation.shape[3];
-      const weights = this.channelWeights(activation, grads);
-      if (weights.size !== channels) {
-        throw new Error(`CAM: channelWeights returned ${weights.size} values for ${channels} channels`);
+      let gradients: tf.Tensor4D | undefined;
+      if (method.usesGradients) {
+        // The head's forward pass inside tf.grad also yields the logits: read them there rather than
+        // running the head twice (it holds VGG's large dense layers).
+        const classScore = (a: tf.Tensor): tf.Scalar => {
+          const logits = headLogits(a);
+          readLogits(logits);
+          // A one-hot dot product, not gather: gather's gradient (UnsortedSegmentSum) has no wasm kernel.
+          return tf.sum(tf.mul(logits, tf.oneHot(chosen, logits.shape[0]))) as tf.Scalar;
+        };
+        gradients = tf.grad(classScore)(activation) as tf.Tensor4D;
+      } else {
+        readLogits(headLogits(activation));
       }
-      const weighted = activation.mul(weights.reshape([1, 1, 1, channels])).sum(-1, true) as tf.Tensor4D;
-      const upsampled = tf.image.resizeBilinear(tf.relu(weighted), [height, width], false, true);
+
+      const out = method.cam({
+        activations: activation,
+        gradients,
+        input,
+        targetClass: chosen,
+        scoreFn: (batch) => model.apply(batch, { training: false }) as tf.Tensor2D,
+      });
+      const [, h, w, channels] = activation.shape;
+      let map: tf.Tensor4D;
+      if ('weights' in out) {
+        if (out.weights.size !== channels) {
+          throw new Error(`CAM: method ${method.id} returned ${out.weights.size} channel weights for ${channels} channels`);
+        }
+        map = activation.mul(out.weights.reshape([1, 1, 1, channels])).sum(-1, true) as tf.Tensor4D;
+      } else {
+        if (out.map.size !== h * w) {
+          throw new Error(`CAM: method ${method.id} returned a map of shape [${out.map.shape.join(',')}] for a ${h}x${w} activation`);
+        }
+        map = out.map.reshape([1, h, w, 1]);
+      }
+      const upsampled = tf.image.resizeBilinear(tf.relu(map), [height, width], false, true);
       const cam = minMaxNormalise(upsampled);
       result = {
         cam: cam.dataSync() as Float32Array,
@@ -73,6 +100,7 @@ export abstract class BaseCam {
         classIndex: chosen,
         layer: this.layerName,
         activationShape: activation.shape.slice(),
+        method: method.id,
       };
     });
     return result!;

@@ -1,16 +1,10 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { BaseCam } from './baseCam';
+import { gradCam } from './methods/gradCam';
 
-/**
- * Grad-CAM: Selvaraju et al., "Grad-CAM: Visual Explanations from Deep Networks via Gradient-based
- * Localization", ICCV 2017, https://arxiv.org/abs/1610.02391.
- *
- * Eq. 1: the weight of channel k for class c is the global-average-pooled gradient,
- *   alpha_k^c = (1/Z) * sum_i sum_j dy^c / dA^k_ij.
- * (Eq. 2, ReLU(sum_k alpha_k^c A^k), is applied by BaseCam.)
- */
+/** BaseCam with the Grad-CAM method (./methods/gradCam.ts): `new GradCam(model, layer)`. */
 export class GradCam extends BaseCam {
-  protected override channelWeights(_activations: tf.Tensor4D, grads: tf.Tensor4D): tf.Tensor {
-    return tf.mean(grads, [1, 2]);
+  constructor(model: tf.LayersModel, layerName: string) {
+    super(model, layerName, gradCam);
   }
 }

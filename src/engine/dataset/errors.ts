@@ -1,7 +1,2 @@
-/** Thrown when a dataset cannot be used at all (missing folder, no classes, no readable image); the message is one clear sentence. */
-export class DatasetError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DatasetError';
-  }
-}
+/** DatasetError lives in src/engine/errors.ts with the other error kinds; re-exported here for dataset/ imports. */
+export { DatasetError } from '../errors';

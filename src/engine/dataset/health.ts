@@ -4,7 +4,7 @@
  * while scanning and passed in as issues.
  */
 import type { ImageInfo } from './decode';
-import type { HealthIssue, HealthReport, ImageItem, SplitName } from './scan';
+import type { HealthIssue, HealthReport, ImageItem, SplitName } from './types';
 
 export const TINY_CLASS = 10;
 export const IMBALANCE_RATIO = 2;

@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { DatasetError } from './errors';
-import type { HealthIssue, ImageItem } from './scan';
+import type { HealthIssue, ImageItem } from './types';
 
 const FILE_COLUMNS = ['file', 'path', 'filepath', 'file_path', 'filename', 'file_name', 'image', 'image_path', 'image_id', 'rel'];
 const PATIENT_COLUMNS = ['patient', 'patient_id', 'patientid', 'patient id', 'subject', 'subject_id', 'subjectid'];

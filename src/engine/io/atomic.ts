@@ -19,10 +19,6 @@ export async function writeJsonAtomic(file: string, value: unknown): Promise<voi
   await writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
 }
 
-export async function readJson<T>(file: string): Promise<T> {
-  return JSON.parse(await fs.readFile(file, 'utf8')) as T;
-}
-
 /**
  * Replace a whole directory atomically enough for checkpoints: write into `<dir>.tmp-*`, then swap.
  * A crash leaves either the old directory or the new one complete (plus a stray temp dir, ignored).

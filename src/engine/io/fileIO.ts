@@ -43,12 +43,3 @@ export function fileIO(dir: string): tf.io.IOHandler {
     },
   };
 }
-
-export async function loadLayersModelFromDir(dir: string): Promise<tf.LayersModel> {
-  try {
-    await fs.access(path.join(dir, 'model.json'));
-  } catch {
-    throw new Error(`No tfjs layers model in ${dir} (expected model.json and its weight files).`);
-  }
-  return tf.loadLayersModel(fileIO(dir));
-}

@@ -1,25 +1,33 @@
 import * as path from 'node:path';
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import type { EvalResult, JobEventSink, SplitName } from '../../shared/engineProtocol';
-import { RUN_FILES } from '../../shared/runFiles';
-import { readJson, writeJsonAtomic } from '../io/atomic';
+import type { EvalResult, EvaluateRequest, JobEventSink } from '../../shared/engineProtocol';
+import { RUN_FILES, RUN_LAYOUT_VERSION, type EvalFile } from '../../shared/runFiles';
+import { writeJsonAtomic } from '../io/atomic';
 import { scanDataset, DatasetError, type SplitName as Split } from '../dataset/scan';
 import { splitFromRecord } from '../dataset/split';
 import { computeMetrics } from '../metrics/metrics';
 import { renderConfusionPng } from '../metrics/confusionPng';
-import { openRunCheckpoint } from '../run/checkpoint';
 import { RunStore } from '../run/runStore';
-import { argMax, predictItems } from '../train/predict';
-import type { Normalization } from '../dataset/preprocess';
+import { evalFilePath, readRunSplit } from '../run/runFiles';
+import { argMax } from '../../shared/format';
+import { averagePredictions, predictMembers } from '../predict/ensemble';
+import type { ImageItem } from '../dataset/types';
+import { CancelledError, RunError } from '../errors';
 
-export interface EvaluateOptions { runDir: string; split?: SplitName; data?: string; checkpoint?: 'best' | 'last'; signal?: AbortSignal; emit: JobEventSink }
+export type EvaluateOptions = Omit<EvaluateRequest, 'type' | 'id'> & { signal?: AbortSignal; emit: JobEventSink };
 
-/** Confusion matrix and per-class metrics of a run's checkpoint on one of its splits or on another dataset. */
+/**
+ * Confusion matrix and per-class metrics of a run's checkpoint on one of its splits or on another dataset;
+ * with `runs`, of the soft-voting ensemble of that run and those runs on the same images.
+ */
 export async function evaluateRun(o: EvaluateOptions): Promise<EvalResult> {
   const run = await RunStore.open(o.runDir);
+  const members = [run, ...await Promise.all((o.runs ?? []).map((dir) => RunStore.open(dir)))];
   const { classes } = run.info.dataset;
+  checkSameClasses(members);
   const progress = (phase: string) => (done: number, total: number) => o.emit({ type: 'progress', phase, done, total });
-  let items, name: string;
+  let items: ImageItem[], name: string;
   if (o.data) {
     const scan = await scanDataset(path.resolve(o.data), { classes, signal: o.signal, onProgress: progress('scan') });
     items = scan.items;
@@ -27,34 +35,61 @@ export async function evaluateRun(o: EvaluateOptions): Promise<EvalResult> {
   } else {
     const split: Split = o.split ?? 'test';
     const scan = await scanDataset(run.info.dataset.root, { classes, signal: o.signal, onProgress: progress('scan') });
-    const record = await readJson<Record<string, Split>>(path.join(run.dir, RUN_FILES.split));
+    const record = await readRunSplit(run.dir);
     items = splitFromRecord(scan, record, run.info.config.seed)[split];
     name = split;
+    for (const member of members.slice(1)) await checkNotTrainedOn(member, items, `${run.info.id}'s ${split} set`);
   }
   if (items.length === 0) throw new DatasetError(`Nothing to evaluate: the ${name} set of run ${run.info.id} has no readable image.`);
+  if (members.length > 1) name = `${name}-ensemble-${ensembleKey(members)}`;
 
-  const { model, meta } = await openRunCheckpoint(run, o.checkpoint);
-  try {
-    const preds = await predictItems(model, items, {
-      imageSize: run.info.config.imageSize, normalization: run.info.model.normalization as Normalization,
-      batchSize: run.info.config.batchSize, numClasses: classes.length, signal: o.signal, onBatch: progress('evaluate'),
-    });
-    for (const f of preds.failed) o.emit({ type: 'log', level: 'warn', message: `Skipped ${f.item.rel}: ${f.error}` });
-    const yPred = preds.probabilities.map(argMax);
-    const report = computeMetrics(preds.labels, yPred, classes);
-    const evalDir = path.join(run.dir, RUN_FILES.eval);
-    const jsonPath = path.join(evalDir, `${name}.json`);
-    const pngPath = path.join(evalDir, `${name}.png`);
-    await fs.mkdir(evalDir, { recursive: true });
-    await writeJsonAtomic(jsonPath, {
-      name, runId: run.info.id, checkpoint: { which: o.checkpoint ?? 'best', ...meta }, createdAt: new Date().toISOString(),
-      loss: preds.loss, ...report,
-      predictions: preds.items.map((it, i) => ({ file: it.path, rel: it.rel, label: preds.labels[i], predicted: yPred[i], probabilities: preds.probabilities[i] })),
-      skipped: preds.failed.map((f) => ({ file: f.item.path, error: f.error })),
-    });
-    await renderConfusionPng(report, pngPath, { title: `${run.info.config.arch} · ${name} · ${report.total} images` });
-    return { name, jsonPath, pngPath, accuracy: report.accuracy, macroF1: report.macro.f1, classes, confusion: report.confusion, perClass: report.perClass };
-  } finally {
-    model.dispose();
+  const predicted = await predictMembers(members, items, {
+    checkpoint: o.checkpoint, signal: o.signal,
+    onBatch: (member, done, total) => o.emit({ type: 'progress', phase: 'evaluate', done, total, ...(members.length > 1 ? { message: `model ${member + 1}/${members.length}` } : {}) }),
+  });
+  if (o.signal?.aborted) throw new CancelledError();
+  const preds = averagePredictions(predicted.map((m) => m.predictions));
+  for (const f of preds.failed) o.emit({ type: 'log', level: 'warn', message: `Skipped ${f.item.rel}: ${f.error}` });
+  const yPred = preds.probabilities.map(argMax);
+  const report = computeMetrics(preds.labels, yPred, classes);
+  const evalDir = path.join(run.dir, RUN_FILES.eval);
+  const jsonPath = evalFilePath(run.dir, name);
+  const pngPath = path.join(evalDir, `${name}.png`);
+  await fs.mkdir(evalDir, { recursive: true });
+  const evalFile: EvalFile = {
+    format: RUN_LAYOUT_VERSION, name, runId: run.info.id, checkpoint: { which: o.checkpoint ?? 'best', ...predicted[0].meta }, createdAt: new Date().toISOString(),
+    loss: preds.loss, ...report,
+    predictions: preds.items.map((it, i) => ({ file: it.path, rel: it.rel, label: preds.labels[i], predicted: yPred[i], probabilities: preds.probabilities[i] })),
+    skipped: preds.failed.map((f) => ({ file: f.item.path, error: f.error })),
+    ...(members.length > 1 ? { ensemble: predicted.map((m) => ({ runId: m.run.info.id, runDir: m.run.dir, arch: m.run.info.config.arch, epoch: m.meta.epoch })) } : {}),
+  };
+  await writeJsonAtomic(jsonPath, evalFile);
+  const title = members.length > 1 ? `ensemble of ${members.length}` : run.info.config.arch;
+  await renderConfusionPng(report, pngPath, { title: `${title} · ${name} · ${report.total} images` });
+  return { name, jsonPath, pngPath, accuracy: report.accuracy, macroF1: report.macro.f1, classes, confusion: report.confusion, perClass: report.perClass };
+}
+
+/** An ensemble averages probability rows class by class: every member must have the same classes in the same order. */
+function checkSameClasses(members: RunStore[]): void {
+  const [first, ...rest] = members;
+  for (const m of rest) {
+    if (m.info.dataset.classes.join('\0') !== first.info.dataset.classes.join('\0')) {
+      throw new RunError(`Run ${m.info.id} has classes ${m.info.dataset.classes.join(', ')}; run ${first.info.id} has ${first.info.dataset.classes.join(', ')}: they cannot form an ensemble.`);
+    }
   }
+}
+
+/** A member that trained or validated on an image of the evaluation set would make the ensemble's score a lie. */
+async function checkNotTrainedOn(member: RunStore, items: ImageItem[], what: string): Promise<void> {
+  const record = await readRunSplit(member.dir);
+  const seen = items.filter((it) => record[it.rel] === 'train' || record[it.rel] === 'val');
+  if (seen.length > 0) {
+    throw new RunError(`Run ${member.info.id} trained or validated on ${seen.length} of the ${items.length} images of ${what} (e.g. ${seen[0].rel}): ` +
+      'an ensemble is scored only on images none of its members saw. Train the members with the same --seed (the same split), or evaluate with --data on other images.');
+  }
+}
+
+/** Names an ensemble's eval file by its members, so two ensembles never overwrite each other. */
+function ensembleKey(members: RunStore[]): string {
+  return createHash('sha256').update(members.map((m) => m.dir).join('\n')).digest('hex').slice(0, 8);
 }

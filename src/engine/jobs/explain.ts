@@ -2,25 +2,25 @@ import * as tf from '@tensorflow/tfjs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import type { ExplainItem, ExplainResult, JobEventSink } from '../../shared/engineProtocol';
-import { RUN_FILES } from '../../shared/runFiles';
+import type { ExplainItem, ExplainRequest, ExplainResult, JobEventSink } from '../../shared/engineProtocol';
+import { RUN_FILES, RUN_LAYOUT_VERSION, type CamFile } from '../../shared/runFiles';
 import { writeJsonAtomic } from '../io/atomic';
 import { loadDisplayImage, loadImageTensorData, type Normalization } from '../dataset/preprocess';
-import { GradCam } from '../cam/gradCam';
+import { BaseCam } from '../cam/baseCam';
+import { getCamMethod } from '../cam/methods';
 import { writeCamImages } from '../cam/camImages';
 import { openRunCheckpoint } from '../run/checkpoint';
 import { RunStore } from '../run/runStore';
 
-export interface ExplainOptions {
-  runDir: string; images: string[]; classIndex?: number; layer?: string; outDir?: string;
-  checkpoint?: 'best' | 'last'; alpha?: number; signal?: AbortSignal; emit: JobEventSink;
-}
+/** The explain request's fields, plus the overlay's heatmap opacity (alpha). */
+export type ExplainOptions = Omit<ExplainRequest, 'type' | 'id'> & { alpha?: number; signal?: AbortSignal; emit: JobEventSink };
 
 /** Largest side of the overlay written beside the image: enough to read, small enough to send to a webview. */
 const DISPLAY_SIZE = 512;
 
-/** Grad-CAM heatmap, overlay and class probabilities for each image, with a run's checkpoint. */
+/** CAM (Grad-CAM unless `method` says otherwise) heatmap, overlay and class probabilities for each image, with a run's checkpoint. */
 export async function explainImages(o: ExplainOptions): Promise<ExplainResult> {
+  const method = getCamMethod(o.method);
   const run = await RunStore.open(o.runDir);
   const { classes } = run.info.dataset;
   if (o.classIndex !== undefined && !(o.classIndex >= 0 && o.classIndex < classes.length)) {
@@ -34,7 +34,7 @@ export async function explainImages(o: ExplainOptions): Promise<ExplainResult> {
     throw new Error(`Layer "${layer}" is not in this model; its last layers are: ${last}.`);
   }
   const candidateLayers = model.layers.filter(hasSpatialOutput).map((l) => l.name).reverse();
-  const cam = new GradCam(model, layer);
+  const cam = new BaseCam(model, layer, method);
   const outDir = path.resolve(o.outDir ?? path.join(run.dir, RUN_FILES.cams));
   const norm = { imageSize: run.info.config.imageSize, normalization: run.info.model.normalization as Normalization };
   const items: ExplainItem[] = [];
@@ -50,12 +50,13 @@ export async function explainImages(o: ExplainOptions): Promise<ExplainResult> {
       const result = (() => { try { return cam.compute(input, o.classIndex); } finally { input.dispose(); } })();
       const display = await loadDisplayImage(file, DISPLAY_SIZE);
       const className = classes[result.classIndex];
-      const prefix = path.join(outDir, `${await imageKey(file)}-${className}-gradcam`);
+      const prefix = path.join(outDir, `${await imageKey(file)}-${className}-${method.id}`);
       await fs.mkdir(outDir, { recursive: true });
       const { heatmap, overlay } = await writeCamImages(result, display, prefix, { alpha: o.alpha });
       const json = `${prefix}.json`;
       const item: ExplainItem = { image: file, classIndex: result.classIndex, className, probabilities: result.probabilities, layer, heatmap, overlay, json };
-      await writeJsonAtomic(json, { ...item, classes, method: 'gradcam', runId: run.info.id, checkpoint: o.checkpoint ?? 'best' });
+      const camFile: CamFile = { format: RUN_LAYOUT_VERSION, ...item, classes, method: method.id, runId: run.info.id, checkpoint: o.checkpoint ?? 'best' };
+      await writeJsonAtomic(json, camFile);
       items.push(item);
     }
     o.emit({ type: 'progress', phase: 'explain', done: items.length, total: o.images.length });

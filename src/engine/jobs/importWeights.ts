@@ -2,10 +2,12 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import * as path from 'node:path';
 import type { ImportWeightsRequest, ImportWeightsResult, JobEventSink } from '../../shared/engineProtocol';
-import { countTrainableParams, getModelSpec } from '../models/registry';
-import { modelFromWeightsFile } from '../weights/convert';
+import { getModelSpec } from '../models/index';
 import { saveImportedModel } from '../weights/imported';
-import { downloadImagenetWeights } from '../weights/pretrainedWeights';
+import { countTrainableParams } from '../zoo/createModel';
+import { downloadImagenetWeights } from '../zoo/pretrainedWeights';
+import { modelFromWeightsFile } from '../zoo/weightsFile';
+import { asWeightsError } from '../errors';
 
 /** ImageNet weights are defined at 224 px; the saved model works at any size (see --image-size). */
 const IMPORT_SIZE = 224;
@@ -33,7 +35,8 @@ export async function importWeights(
   }
   o.emit({ type: 'log', level: 'info', message: `Converting ${file} to ${o.arch}…` });
   const includeTop = o.includeTop ?? true;
-  const converted = await modelFromWeightsFile(file, o.arch, { imageSize: IMPORT_SIZE, includeTop, widthMultiplier: o.widthMultiplier });
+  const converted = await modelFromWeightsFile(file, o.arch, { imageSize: IMPORT_SIZE, includeTop, widthMultiplier: o.widthMultiplier })
+    .catch((err) => { throw asWeightsError(err); });
   try {
     const digest = await sha256(file);
     const outDir = path.resolve(o.outDir);

@@ -1,12 +1,12 @@
 import * as path from 'node:path';
-import type { JobEventSink, ScanSummary } from '../../shared/engineProtocol';
+import type { JobEventSink, ScanRequest, ScanSummary } from '../../shared/engineProtocol';
 import { scanDataset, type ImageItem } from '../dataset/scan';
 import { splitDataset } from '../dataset/split';
 import { resolveTrainConfig } from '../train/config';
 
 /** Dataset scan with its health report, as plain data for the protocol. */
-export async function scanSummary(root: string, o: { patientPattern?: string; signal?: AbortSignal; emit: JobEventSink }): Promise<ScanSummary> {
-  const scan = await scanDataset(path.resolve(root), {
+export async function scanSummary(o: Omit<ScanRequest, 'type' | 'id'> & { signal?: AbortSignal; emit: JobEventSink }): Promise<ScanSummary> {
+  const scan = await scanDataset(path.resolve(o.root), {
     patientPattern: o.patientPattern, signal: o.signal,
     onProgress: (done, total) => o.emit({ type: 'progress', phase: 'scan', done, total }),
   });

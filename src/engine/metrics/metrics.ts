@@ -4,39 +4,10 @@
  * checked against sklearn on fixtures in test/fixtures/metrics.
  */
 
-export interface ClassMetrics {
-  className: string;
-  tp: number;
-  fp: number;
-  fn: number;
-  tn: number;
-  /** One-vs-rest accuracy of this class: (tp + tn) / total. */
-  accuracy: number;
-  precision: number;
-  recall: number;
-  f1: number;
-  /** Number of true samples of this class. */
-  support: number;
-}
+import type { Averages, ClassMetrics, MetricsReport } from '../../shared/runFiles';
 
-export interface Averages {
-  precision: number;
-  recall: number;
-  f1: number;
-}
-
-export interface MetricsReport {
-  classes: string[];
-  /** confusion[trueClass][predictedClass]. */
-  confusion: number[][];
-  perClass: ClassMetrics[];
-  accuracy: number;
-  /** Unweighted mean over all classes, including those with support 0 (sklearn 'macro'). */
-  macro: Averages;
-  /** Support-weighted mean (sklearn 'weighted'). */
-  weighted: Averages;
-  total: number;
-}
+/** The shapes are eval/<name>.json's (src/shared/runFiles/evaluation.ts), which holds a report whole. */
+export type { Averages, ClassMetrics, MetricsReport };
 
 /** sklearn's zero_division=0: an undefined ratio counts as 0. */
 function safeDiv(num: number, den: number): number {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ModelBuildOptions, ModelSpec } from './registry';
+import type { ModelBuildOptions, ModelSpec } from './spec';
 import {
   apply, batchNorm, checkBuildOptions, checkVariant, concat, conv, globalAvgPool, imageInput, imagenetStem, linear, relu, type Sym,
 } from './blocks';
@@ -48,6 +48,24 @@ function buildDenseNet(arch: string, blockConfig: number[], opts: ModelBuildOpti
   return tf.model({ inputs: input, outputs: logits, name: arch });
 }
 
+/** Keras 2 files name DenseNet's stem `conv1/conv`, `conv1/bn`; Keras 3 `conv1_conv`, `conv1_bn`. */
+const flat = (name: string) => name.replace(/\//g, '_');
+
+/** Keras Applications DenseNet layer names → ours. */
+export function denseNetKerasName(keras: string): string | undefined {
+  const n = flat(keras);
+  const fixed: Record<string, string> = {
+    conv1_conv: 'features.conv0', conv1_bn: 'features.norm0', bn: 'features.norm5', predictions: 'classifier',
+  };
+  if (fixed[n]) return fixed[n];
+  const parts: Record<string, string> = { '0_bn': 'norm1', '1_conv': 'conv1', '1_bn': 'norm2', '2_conv': 'conv2' };
+  let m = /^conv([2-5])_block(\d+)_(0_bn|1_conv|1_bn|2_conv)$/.exec(n);
+  if (m) return `features.denseblock${Number(m[1]) - 1}.denselayer${m[2]}.${parts[m[3]]}`;
+  m = /^pool([2-4])_(bn|conv)$/.exec(n);
+  if (m) return `features.transition${Number(m[1]) - 1}.${m[2] === 'bn' ? 'norm' : 'conv'}`;
+  return undefined;
+}
+
 export const densenet121: ModelSpec = {
   name: 'densenet121',
   description: 'DenseNet-121 (torchvision), 8.0M parameters',
@@ -57,4 +75,16 @@ export const densenet121: ModelSpec = {
   defaultCamLayer: 'features.relu5',
   headLayers: ['classifier'],
   build: (opts) => buildDenseNet('densenet121', [6, 12, 24, 16], opts),
+  torchvision: { file: 'densenet121-a639ec97.pth' },
+  keras: {
+    dir: 'densenet',
+    file: (includeTop) => includeTop
+      ? { name: 'densenet121_weights_tf_dim_ordering_tf_kernels.h5', md5: '9d60b8095a5708f2dcce2bca79d332c7' }
+      : { name: 'densenet121_weights_tf_dim_ordering_tf_kernels_notop.h5', md5: '30ee3e1110167f948a6b9946edeeb738' },
+    normalization: 'imagenet',
+    epsilon: 1.001e-5,
+    kerasName: denseNetKerasName,
+  },
+  // wasm: runs out of the 4 GB heap above 2 images at 224 px (measured, see engine-notes)
+  memory: { wasmImagesAt224: 2, nativeGbPerImageAt224: 0.47 },
 };

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ModelBuildOptions, ModelSpec } from './registry';
+import type { ModelBuildOptions, ModelSpec } from './spec';
 import {
   add, batchNorm, checkBuildOptions, checkVariant, conv, globalAvgPool, imageInput, imagenetStem, linear, relu, type Sym,
 } from './blocks';
@@ -68,6 +68,17 @@ function lastBlockOutput(layers: number[], lastRelu: string): string {
 const R18 = [2, 2, 2, 2];
 const R50 = [3, 4, 6, 3];
 
+/** Keras Applications ResNet layer names → ours. */
+export function resNetKerasName(keras: string): string | undefined {
+  const fixed: Record<string, string> = { conv1_conv: 'conv1', conv1_bn: 'bn1', predictions: 'fc' };
+  if (fixed[keras]) return fixed[keras];
+  const m = /^conv([2-5])_block(\d+)_([0-3])_(conv|bn)$/.exec(keras);
+  if (!m) return undefined;
+  const block = `layer${Number(m[1]) - 1}.${Number(m[2]) - 1}`;
+  if (m[3] === '0') return `${block}.downsample.${m[4] === 'conv' ? 0 : 1}`;
+  return `${block}.${m[4]}${m[3]}`;
+}
+
 export const resnet18: ModelSpec = {
   name: 'resnet18',
   description: 'ResNet-18 (torchvision), 11.7M parameters',
@@ -78,6 +89,9 @@ export const resnet18: ModelSpec = {
     checkVariant('resnet18', opts.variant);
     return buildResNet('resnet18', basicBlock, R18, opts);
   },
+  torchvision: { file: 'resnet18-f37072fd.pth' },
+  // wasm: ran batch 8 at 224 px in the 4 GB heap (measured, see engine-notes)
+  memory: { wasmImagesAt224: 8, nativeGbPerImageAt224: 0.1 },
 };
 
 export const resnet50: ModelSpec = {
@@ -90,4 +104,17 @@ export const resnet50: ModelSpec = {
     checkVariant('resnet50', opts.variant, ['keras']);
     return buildResNet('resnet50', opts.variant === 'keras' ? bottleneckV1 : bottleneck, R50, opts);
   },
+  torchvision: { file: 'resnet50-0676ba61.pth' },
+  keras: {
+    dir: 'resnet',
+    file: (includeTop) => includeTop
+      ? { name: 'resnet50_weights_tf_dim_ordering_tf_kernels.h5', md5: '2cb95161c43110f7111970584f804107' }
+      : { name: 'resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5', md5: '4d473c1dd8becc155b73f8504c6f6626' },
+    normalization: 'caffe',
+    epsilon: 1.001e-5,
+    // ResNet v1: the stride on the first 1x1 conv; its convs' biases fold into the BatchNorm after them
+    variant: 'keras',
+    kerasName: resNetKerasName,
+  },
+  memory: { wasmImagesAt224: 2, nativeGbPerImageAt224: 0.45 },
 };

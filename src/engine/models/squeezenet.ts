@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ModelBuildOptions, ModelSpec } from './registry';
+import type { ModelBuildOptions, ModelSpec } from './spec';
 import {
   checkBuildOptions, checkVariant, concat, conv, dropout, globalAvgPool, imageInput, maxPool, relu, type Sym,
 } from './blocks';
@@ -57,4 +57,6 @@ export const squeezenet1_1: ModelSpec = {
   defaultCamLayer: 'features.12.concat',
   headLayers: ['classifier.1'],
   build: buildSqueezeNet11,
+  torchvision: { file: 'squeezenet1_1-b8a52dc0.pth' },
+  memory: { wasmImagesAt224: 8, nativeGbPerImageAt224: 0.15 },
 };

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ModelBuildOptions, ModelSpec } from './registry';
+import type { ModelBuildOptions, ModelSpec } from './spec';
 import {
   apply, checkBuildOptions, checkVariant, conv, dropout, imageInput, linear, maxPool, relu, spatial, type Sym,
 } from './blocks';
@@ -67,6 +67,17 @@ function buildVgg16(opts: ModelBuildOptions): tf.LayersModel {
   return tf.model({ inputs: input, outputs: logits, name: 'vgg16' });
 }
 
+/** Keras block1_conv1 → features.0 ...: torchvision's Sequential index (conv, ReLU pairs, a pool after each block). */
+const VGG_KERAS_NAMES: Record<string, string> = (() => {
+  const names: Record<string, string> = { fc1: 'classifier.0', fc2: 'classifier.3', predictions: 'classifier.6' };
+  let index = 0;
+  [2, 2, 3, 3, 3].forEach((convs, b) => {
+    for (let c = 1; c <= convs; c++, index += 2) names[`block${b + 1}_conv${c}`] = `features.${index}`;
+    index += 1;
+  });
+  return names;
+})();
+
 export const vgg16: ModelSpec = {
   name: 'vgg16',
   description: 'VGG-16 (torchvision), 138M parameters',
@@ -75,4 +86,18 @@ export const vgg16: ModelSpec = {
   defaultCamLayer: 'features.29',
   headLayers: ['classifier.6'],
   build: buildVgg16,
+  torchvision: { file: 'vgg16-397923af.pth' },
+  keras: {
+    dir: 'vgg16',
+    file: (includeTop) => includeTop
+      ? { name: 'vgg16_weights_tf_dim_ordering_tf_kernels.h5', md5: '64373286793e3c8b2b4e3219cbf3544b' }
+      : { name: 'vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5', md5: '6d6bbae143d832006294945121d1f1fc' },
+    normalization: 'caffe',
+    epsilon: 1e-3, // unused: no BatchNorm
+    kerasName: (keras) => VGG_KERAS_NAMES[keras],
+    checkFile: (has) => has('fc1') ? undefined
+      : "lacks VGG16's fc1/fc2 (a notop file); our vgg16 keeps them: use the file with top (its 1000-class layer can still be replaced).",
+  },
+  // wasm: 2 images per pass, though with Adam VGG16 does not fit the 4 GB heap at all (README)
+  memory: { wasmImagesAt224: 2, nativeGbPerImageAt224: 0.6 },
 };

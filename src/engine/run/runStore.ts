@@ -1,17 +1,18 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { EpochRecord } from '../../shared/engineProtocol';
-import { RUN_FILES, type RunInfo } from '../../shared/runFiles';
-import { readJson, writeFileAtomic, writeJsonAtomic } from '../io/atomic';
+import { LAB_DIR, RUN_FILES, RUN_LAYOUT_VERSION, RUNS_DIR, runFolderName, toSplitFile, type RunInfo } from '../../shared/runFiles';
+import { writeFileAtomic, writeJsonAtomic } from '../io/atomic';
+import { readHistory, readRunInfo } from './runFiles';
 import type { DatasetScan } from '../dataset/scan';
 import { splitToRecord, type DatasetSplit } from '../dataset/split';
 import type { BackendInfo } from '../backend';
 import { engineVersions } from '../versions';
+import { RunError } from '../errors';
 
 /** `.cxr-lab/runs/<yyyymmdd-hhmmss>-<arch>` under the current directory. */
 export function defaultRunDir(arch: string, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return path.resolve('.cxr-lab', 'runs', `${stamp}-${arch}`);
+  return path.resolve(LAB_DIR, RUNS_DIR, runFolderName(arch, now));
 }
 
 export interface NewRun {
@@ -28,20 +29,19 @@ export class RunStore {
 
   static async open(dir: string): Promise<RunStore> {
     const abs = path.resolve(dir);
-    const info = await readJson<RunInfo>(path.join(abs, RUN_FILES.run)).catch(() => {
-      throw new Error(`${abs} is not a CXR Lab run directory (no readable run.json).`);
-    });
+    const info = await readRunInfo(abs);
+    if (!info) throw new RunError(`${abs} is not a CXR Lab run directory (no readable run.json).`);
     return new RunStore(abs, info);
   }
 
   static async create(dir: string, r: NewRun): Promise<RunStore> {
     const abs = path.resolve(dir);
     const exists = await fs.access(path.join(abs, RUN_FILES.run)).then(() => true, () => false);
-    if (exists) throw new Error(`${abs} already holds a run; choose another --out or resume it.`);
+    if (exists) throw new RunError(`${abs} already holds a run; choose another --out or resume it.`);
     const now = new Date().toISOString();
     const counts = { train: r.split.train.length, val: r.split.val.length, test: r.split.test.length };
     const info: RunInfo = {
-      format: 1, id: path.basename(abs), createdAt: now, updatedAt: now, status: 'running', pid: process.pid,
+      format: RUN_LAYOUT_VERSION, id: path.basename(abs), createdAt: now, updatedAt: now, status: 'running', pid: process.pid,
       config: r.config,
       dataset: { root: r.scan.root, hash: r.scan.hash, layout: r.scan.layout, classes: r.scan.classes, perClass: r.scan.health.perClass, excluded: r.scan.excluded.length },
       split: { groupedBy: r.split.groupedBy, counts, warnings: r.split.warnings },
@@ -50,7 +50,7 @@ export class RunStore {
       versions: engineVersions(),
       epochsDone: 0,
     };
-    await writeJsonAtomic(path.join(abs, RUN_FILES.split), splitToRecord(r.split));
+    await writeJsonAtomic(path.join(abs, RUN_FILES.split), toSplitFile(splitToRecord(r.split)));
     await writeFileAtomic(path.join(abs, RUN_FILES.history), '');
     await writeJsonAtomic(path.join(abs, RUN_FILES.run), info);
     return new RunStore(abs, info);
@@ -80,7 +80,4 @@ export class RunStore {
   }
 }
 
-export async function readHistory(runDir: string): Promise<EpochRecord[]> {
-  const text = await fs.readFile(path.join(runDir, RUN_FILES.history), 'utf8').catch(() => '');
-  return text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as EpochRecord);
-}
+export { readHistory };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { TrainConfig } from '../../shared/engineProtocol';
+import { ConfigError } from '../errors';
 
 /** The reference recipe: Adam 1e-4, batch 20, 25 epochs, StepLR ÷10 every 3 epochs, 60 per class for val and test. */
 const trainConfigSchema = z.object({
@@ -22,9 +23,10 @@ const trainConfigSchema = z.object({
   freezeBackbone: z.boolean().default(false),
   widthMultiplier: z.number().positive().optional(),
   patientPattern: z.string().optional(),
+  earlyStop: z.number().int().nonnegative().optional(), // patience in epochs; 0 = off
 }).strict();
 
-export class ConfigError extends Error {}
+export { ConfigError };
 
 /** Fill defaults and validate; throws ConfigError naming the first bad option. */
 export function resolveTrainConfig(partial: Partial<TrainConfig>): TrainConfig {

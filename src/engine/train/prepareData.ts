@@ -1,10 +1,9 @@
 import * as path from 'node:path';
 import type { JobEventSink, TrainConfig } from '../../shared/engineProtocol';
-import { RUN_FILES } from '../../shared/runFiles';
-import { readJson } from '../io/atomic';
-import { scanDataset, DatasetError, type DatasetScan, type SplitName } from '../dataset/scan';
+import { scanDataset, DatasetError, type DatasetScan } from '../dataset/scan';
 import { splitDataset, splitFromRecord, type DatasetSplit } from '../dataset/split';
 import type { RunStore } from '../run/runStore';
+import { readRunSplit } from '../run/runFiles';
 
 export interface PreparedData { scan: DatasetScan; split: DatasetSplit }
 
@@ -23,7 +22,7 @@ export async function prepareData(root: string, config: TrainConfig, runDir: str
     o.emit({ type: 'log', level: 'warn', message: `The dataset changed since the run started (hash ${store.info.dataset.hash.slice(0, 8)} → ${scan.hash.slice(0, 8)}); files not in the saved split are ignored.` });
   }
   const split = store
-    ? splitFromRecord(scan, await readJson<Record<string, SplitName>>(path.join(runDir, RUN_FILES.split)), config.seed)
+    ? splitFromRecord(scan, await readRunSplit(runDir), config.seed)
     : splitDataset(scan, { seed: config.seed, valPerClass: config.valPerClass, testPerClass: config.testPerClass, valFraction: config.valFraction, testFraction: config.testFraction });
   for (const w of split.warnings) o.emit({ type: 'log', level: 'warn', message: w });
   if (split.train.length === 0) throw new DatasetError('The split left no training images: lower --val-per-class / --test-per-class.');

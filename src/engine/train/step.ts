@@ -1,16 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
+import { crossEntropy } from '../predict/loss';
 
 export interface StepResult { loss: number; correct: number }
 
 /** Trainable variables in a fixed order: Adam keys its moments by position, so resume needs the same order. */
 export function trainableVariables(model: tf.LayersModel): tf.Variable[] {
   return model.trainableWeights.map((w) => w.read() as tf.Variable);
-}
-
-/** Softmax cross-entropy of logits against integer labels (torch's nn.CrossEntropyLoss), mean or sum over the batch. */
-export function crossEntropy(logits: tf.Tensor, labels: tf.Tensor1D, numClasses: number, reduction: 'mean' | 'sum' = 'mean'): tf.Scalar {
-  return tf.losses.softmaxCrossEntropy(tf.oneHot(labels, numClasses), logits, undefined, 0,
-    reduction === 'mean' ? tf.Reduction.MEAN : tf.Reduction.SUM) as tf.Scalar;
 }
 
 /**

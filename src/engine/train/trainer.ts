@@ -1,21 +1,29 @@
 import * as tf from '@tensorflow/tfjs';
 import * as path from 'node:path';
 import type { EpochRecord, JobEventSink, TrainConfig, TrainResult } from '../../shared/engineProtocol';
+import type { ImageItem } from '../dataset/scan';
+import type { Normalization } from '../dataset/preprocess';
 import { RUN_FILES } from '../../shared/runFiles';
 import { backendInfo } from '../backend';
 import { BatchLoader } from '../dataset/batchLoader';
-import { createRng, withMathRandom } from '../random';
-import { createModel, countTrainableParams } from '../models/registry';
+import { createRng, withMathRandom, type Rng } from '../random';
+import { createModel, countTrainableParams } from '../zoo/createModel';
 import { resolveTrainConfig } from './config';
 import { epochOrder } from './sampler';
-import { scheduledLr, updatePlateau } from './schedule';
+import { scheduledLr } from './schedule';
 import { freezeBatchNormStatistics, trainStep, trainableVariables } from './step';
-import { argMax, predictItems } from './predict';
+import { argMax } from '../../shared/format';
+import { predictItems } from '../predict/predict';
 import { pickMicroBatch } from './microBatch';
-import { Eta } from './eta';
-import { loadCheckpointModel, restoreOptimizer, saveCheckpoint, type TrainerState } from '../run/checkpoint';
+import { loadCheckpointModel, restoreOptimizer, type TrainerState } from '../run/checkpoint';
 import { RunStore, defaultRunDir } from '../run/runStore';
 import { prepareData } from './prepareData';
+import {
+  CallbackList, CancellationCallback, CancelledError, CheckpointCallback, EarlyStoppingCallback, HistoryCallback,
+  PlateauCallback, ProgressCallback, type TrainContext, type TrainerCallback,
+} from './callbacks';
+
+export { CancelledError };
 
 export interface TrainOptions {
   dataset?: string;
@@ -25,10 +33,24 @@ export interface TrainOptions {
   resume?: string;
   signal?: AbortSignal;
   emit: JobEventSink;
+  /** Called after the built-in callbacks, in this order. */
+  callbacks?: TrainerCallback[];
 }
 
-export class CancelledError extends Error {
-  constructor() { super('Cancelled.'); }
+/**
+ * The built-in callbacks, in the order their epoch-end side effects must happen: trainer state (plateau) before
+ * it is checkpointed, history before the checkpoints (a resume truncates history to the checkpoint), run.json
+ * after them, then the epoch-end event. Cancellation comes after the progress event of a batch.
+ */
+export function defaultCallbacks(config: TrainConfig, signal?: AbortSignal): TrainerCallback[] {
+  return [
+    ...(config.scheduler === 'plateau' ? [new PlateauCallback()] : []),
+    new HistoryCallback(),
+    new CheckpointCallback(),
+    new ProgressCallback(),
+    new CancellationCallback(signal),
+    ...(config.earlyStop ? [new EarlyStoppingCallback(config.earlyStop)] : []),
+  ];
 }
 
 /** The reference recipe end to end: data, model, epochs, checkpoints, history; resumable and cancellable. */
@@ -52,7 +74,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     onDownloadProgress: (done, total) => o.emit({ type: 'progress', phase: 'download', done, total: total ?? 0, message: 'ImageNet weights' }),
   }));
   let model = created.model;
-  const microBatch = config.microBatch || pickMicroBatch(config.arch, config.imageSize, config.batchSize, backend.name);
+  const microBatch = config.microBatch || pickMicroBatch(created.spec, config.imageSize, config.batchSize, backend.name);
   const run = store ?? await RunStore.create(runDir, {
     config, scan, split, backend,
     model: { arch: config.arch, camLayer: created.camLayer, normalization: created.normalization, trainableParams: countTrainableParams(model), microBatch },
@@ -69,74 +91,81 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     log(`Resuming after epoch ${state.epochsDone}.`);
   }
   if (config.freezeBackbone) freezeBatchNormStatistics(model);
-  const vars = trainableVariables(model);
-  const norm = { imageSize: config.imageSize, normalization: created.normalization };
-  const batchesPerEpoch = Math.ceil(split.train.length / config.batchSize);
-  const eta = new Eta();
+  const ctx: TrainContext = {
+    config, run, model, optimizer, state, log, emit: o.emit, stopTraining: false,
+    batchesPerEpoch: Math.ceil(split.train.length / config.batchSize), valSize: split.val.length,
+  };
+  const callbacks = new CallbackList([...defaultCallbacks(config, o.signal), ...(o.callbacks ?? [])], ctx);
   await run.update({ status: 'running', pid: process.pid, error: undefined });
 
   try {
-    for (let epoch = state.epochsDone; epoch < config.epochs; epoch++) {
-      const started = performance.now();
-      const lr = scheduledLr(config, epoch, state.plateau.reductions);
-      (optimizer as unknown as { learningRate: number }).learningRate = lr;
-      const order = epochOrder(split.train, config.sampler, rng.fork(`sampler:${epoch}`));
-      const flipRng = rng.fork(`flip:${epoch}`);
-      const flips = order.map(() => flipRng.next() < 0.5);
-      let lossSum = 0, correct = 0, seen = 0, batchIndex = 0;
-      eta.pause();
-      for await (const batch of new BatchLoader(order, config.batchSize, { ...norm, flips, signal: o.signal })) {
-        for (const f of batch.failed) log(`Skipped ${f.item.rel}: ${f.error}`, 'warn');
-        if (batch.labels.length > 0) {
-          const r = trainStep(model, optimizer, vars, batch.x, batch.labels, config.imageSize, numClasses, microBatch);
-          lossSum += r.loss * batch.labels.length;
-          correct += r.correct;
-          seen += batch.labels.length;
-        }
-        batchIndex++;
-        eta.tick();
-        const left = (config.epochs - epoch - 1) * batchesPerEpoch + (batchesPerEpoch - batchIndex);
-        o.emit({ type: 'progress', phase: 'train', done: batchIndex, total: batchesPerEpoch, epoch: epoch + 1, epochs: config.epochs,
-          etaSeconds: eta.remaining(left), message: `loss ${(lossSum / Math.max(1, seen)).toFixed(4)}` });
-        if (o.signal?.aborted) break;
-      }
-      if (o.signal?.aborted) throw new CancelledError();
-      if (seen === 0) throw new Error('No training image could be read in this epoch.');
-
-      o.emit({ type: 'progress', phase: 'validate', done: 0, total: split.val.length, epoch: epoch + 1, epochs: config.epochs });
-      const val = await predictItems(model, split.val, { ...norm, batchSize: config.batchSize, numClasses, signal: o.signal,
-        onBatch: (done, total) => o.emit({ type: 'progress', phase: 'validate', done, total, epoch: epoch + 1, epochs: config.epochs }) });
-      if (o.signal?.aborted) throw new CancelledError();
-      const valAcc = val.items.length ? val.labels.filter((l, i) => argMax(val.probabilities[i]) === l).length / val.items.length : NaN;
-
-      // "keep the checkpoint with the best validation loss": saved whenever it does not increase.
-      const isBest = Number.isFinite(val.loss) && val.loss <= state.bestValLoss;
-      const record: EpochRecord = {
-        epoch: epoch + 1, trainLoss: lossSum / seen, trainAcc: correct / seen, valLoss: val.loss, valAcc, lr,
-        seconds: (performance.now() - started) / 1000, best: isBest,
-      };
-      state = {
-        epochsDone: epoch + 1,
-        bestValLoss: isBest ? val.loss : state.bestValLoss,
-        plateau: config.scheduler === 'plateau' ? updatePlateau(state.plateau, val.loss, config.stepSize) : state.plateau,
-      };
-      const meta = { epoch: epoch + 1, valLoss: val.loss, valAcc, savedAt: new Date().toISOString() };
-      await run.appendHistory(record);
-      if (isBest) await saveCheckpoint(path.join(run.dir, RUN_FILES.best), model, meta);
-      await saveCheckpoint(path.join(run.dir, RUN_FILES.last), model, meta, { optimizer, state });
-      await run.update({ epochsDone: state.epochsDone, ...(isBest ? { best: meta } : {}) });
-      o.emit({ type: 'epoch-end', runDir: run.dir, record });
-      eta.pause();
-    }
+    await epochLoop(ctx, callbacks, {
+      train: split.train, val: split.val, rng, numClasses, microBatch, signal: o.signal,
+      norm: { imageSize: config.imageSize, normalization: created.normalization },
+    });
     await run.update({ status: 'completed' });
   } catch (err) {
     const cancelled = err instanceof CancelledError || o.signal?.aborted;
     await run.update(cancelled ? { status: 'cancelled' } : { status: 'failed', error: (err as Error).message });
     if (!cancelled) throw err;
-    log(`Cancelled; the run keeps ${state.epochsDone} finished epoch(s) and resumes from checkpoints/last.`, 'warn');
+    log(`Cancelled; the run keeps ${ctx.state.epochsDone} finished epoch(s) and resumes from checkpoints/last.`, 'warn');
   } finally {
     optimizer.dispose();
     model.dispose();
   }
-  return { runDir: run.dir, status: run.info.status, epochsDone: state.epochsDone, best: run.info.best };
+  return { runDir: run.dir, status: run.info.status, epochsDone: ctx.state.epochsDone, best: run.info.best };
+}
+
+interface LoopData {
+  train: ImageItem[]; val: ImageItem[]; rng: Rng; numClasses: number; microBatch: number; signal?: AbortSignal;
+  norm: { imageSize: number; normalization: Normalization };
+}
+
+/**
+ * Epochs from `ctx.state.epochsDone` to `config.epochs`: learning rate, seeded order and flips, training batches,
+ * validation, the epoch record; everything else (history, checkpoints, schedule state, events, cancellation,
+ * early stopping) is a callback. A stop requested by a callback takes effect before the next epoch starts.
+ */
+async function epochLoop(ctx: TrainContext, callbacks: CallbackList, d: LoopData): Promise<void> {
+  const { config, model, optimizer } = ctx;
+  const vars = trainableVariables(model);
+  await callbacks.trainBegin();
+  for (let epoch = ctx.state.epochsDone; epoch < config.epochs && !ctx.stopTraining; epoch++) {
+    const started = performance.now();
+    const lr = scheduledLr(config, epoch, ctx.state.plateau.reductions);
+    (optimizer as unknown as { learningRate: number }).learningRate = lr;
+    const order = epochOrder(d.train, config.sampler, d.rng.fork(`sampler:${epoch}`));
+    const flipRng = d.rng.fork(`flip:${epoch}`);
+    const flips = order.map(() => flipRng.next() < 0.5);
+    let lossSum = 0, correct = 0, seen = 0, batchIndex = 0;
+    await callbacks.call('onEpochBegin', { epoch, lr });
+    for await (const batch of new BatchLoader(order, config.batchSize, { ...d.norm, flips, signal: d.signal })) {
+      for (const f of batch.failed) ctx.log(`Skipped ${f.item.rel}: ${f.error}`, 'warn');
+      if (batch.labels.length > 0) {
+        const r = trainStep(model, optimizer, vars, batch.x, batch.labels, config.imageSize, d.numClasses, d.microBatch);
+        lossSum += r.loss * batch.labels.length;
+        correct += r.correct;
+        seen += batch.labels.length;
+      }
+      batchIndex++;
+      await callbacks.call('onBatchEnd', { epoch, batch: batchIndex, loss: lossSum / Math.max(1, seen) });
+    }
+    if (seen === 0) throw new Error('No training image could be read in this epoch.');
+
+    await callbacks.call('onValidationBegin', { epoch });
+    const val = await predictItems(model, d.val, { ...d.norm, batchSize: config.batchSize, numClasses: d.numClasses, signal: d.signal,
+      onBatch: (done, total) => callbacks.call('onValidationBatchEnd', { epoch, done, total }) });
+    await callbacks.call('onValidationEnd', { epoch });
+    const valAcc = val.items.length ? val.labels.filter((l, i) => argMax(val.probabilities[i]) === l).length / val.items.length : NaN;
+
+    // "keep the checkpoint with the best validation loss": best whenever it does not increase.
+    const isBest = Number.isFinite(val.loss) && val.loss <= ctx.state.bestValLoss;
+    const record: EpochRecord = {
+      epoch: epoch + 1, trainLoss: lossSum / seen, trainAcc: correct / seen, valLoss: val.loss, valAcc, lr,
+      seconds: (performance.now() - started) / 1000, best: isBest,
+    };
+    ctx.state = { ...ctx.state, epochsDone: epoch + 1, bestValLoss: isBest ? val.loss : ctx.state.bestValLoss };
+    await callbacks.call('onEpochEnd', { epoch, record, val });
+  }
+  await callbacks.trainEnd();
 }

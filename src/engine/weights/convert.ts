@@ -1,11 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import type { Normalization } from '../dataset/preprocess';
-import { makeDivisible } from '../models/mobilenetv2';
-import { getModelSpec } from '../models/registry';
-import { assignWeights, type RawTensor } from './assign';
+import type { ModelSpec, ShapeOf } from '../models/spec';
+import { assignWeights } from './assign';
 import { hasHdf5Signature } from './h5';
-import { kerasModelFromH5 } from './keras';
 import { readTorchStateDict } from './pth';
 import { torchvisionPlan } from './torchvision';
 
@@ -45,43 +43,33 @@ export async function detectWeightFormat(file: string): Promise<WeightFormat> {
   }
 }
 
-/** Builds `arch` and loads a torchvision .pth or Keras Applications .h5 into it, all or nothing. */
-export async function modelFromWeightsFile(file: string, arch: string, opts: ConvertOptions): Promise<ConvertedModel> {
-  const format = await detectWeightFormat(file);
-  if (format === 'h5') {
-    const { model, normalization, buildOptions } = await kerasModelFromH5(file, arch, opts);
-    return { model, normalization, format, buildOptions };
-  }
-  return torchModelFromPth(file, arch, opts);
-}
-
-async function torchModelFromPth(file: string, arch: string, opts: ConvertOptions): Promise<ConvertedModel> {
-  const spec = getModelSpec(arch);
+/**
+ * Builds `spec` and loads a torchvision .pth into it, all or nothing. (A file of either format by name:
+ * zoo/weightsFile.ts's modelFromWeightsFile; Keras .h5: keras.ts.)
+ */
+export async function torchModelFromPth(file: string, spec: ModelSpec, opts: ConvertOptions): Promise<ConvertedModel> {
   const dict = await readTorchStateDict(file);
   const head = dict.get(`${spec.headLayers[0]}.weight`);
   if (opts.includeTop && !head) throw new Error(`${file} has no '${spec.headLayers[0]}' classifier to keep (a backbone without top?).`);
   const numClasses = opts.includeTop ? head!.shape[0] : (opts.numClasses ?? 1000);
-  const widthMultiplier = arch === 'mobilenetv2' ? (opts.widthMultiplier ?? mobilenetWidth(file, dict)) : undefined;
+  const width = spec.torchvision?.width;
+  const widthMultiplier = width ? (opts.widthMultiplier ?? torchvisionWidth(file, width, (key) => dict.get(key)?.shape)) : undefined;
   const model = spec.build({ numClasses, imageSize: opts.imageSize, widthMultiplier });
   const skipLayers = opts.includeTop ? [] : spec.headLayers;
   try {
     assignWeights(model, torchvisionPlan(model, dict, skipLayers), { skipLayers });
   } catch (err) {
     model.dispose();
-    throw new Error(`${file}: ${(err as Error).message}`);
+    throw new Error(`${file}: ${(err as Error).message}`, { cause: err });
   }
   return { model, normalization: 'imagenet', format: 'pth', buildOptions: widthMultiplier ? { widthMultiplier } : {} };
 }
 
-const WIDTHS = [1, 0.35, 0.5, 0.75, 1.3, 1.4, 0.25, 0.1];
-
-/** The width multiplier whose channel counts match the stem and the last block (torchvision ships 1.0). */
-function mobilenetWidth(file: string, dict: Map<string, RawTensor>): number {
-  const stem = dict.get('features.0.0.weight')?.shape[0];
-  const last = dict.get('features.17.conv.2.weight')?.shape[0];
-  const w = WIDTHS.find((m) => makeDivisible(32 * m) === stem && makeDivisible(320 * m) === last);
-  if (w === undefined) {
-    throw new Error(`${file}: cannot tell the MobileNetV2 width multiplier (stem ${stem}, last block ${last} channels); pass it explicitly.`);
+/** The spec's width hook on a state dict; its error prefixed with the file. */
+function torchvisionWidth(file: string, width: (shapeOf: ShapeOf) => number, shapeOf: ShapeOf): number {
+  try {
+    return width(shapeOf);
+  } catch (err) {
+    throw new Error(`${file}: ${(err as Error).message}`, { cause: err });
   }
-  return w;
 }

@@ -28,10 +28,10 @@ export function readTorchStateDictBytes(bytes: Uint8Array, name = 'the .pth data
     return materialise(stateDictOf(root), name);
   } catch (err) {
     if (err instanceof ForbiddenGlobalError) {
-      throw new Error(`Refusing to load ${name}: its pickle references '${err.qualifiedName}', which a state dict never needs (only tensors and OrderedDict are allowed).`);
+      throw new Error(`Refusing to load ${name}: its pickle references '${err.qualifiedName}', which a state dict never needs (only tensors and OrderedDict are allowed).`, { cause: err });
     }
     const message = (err as Error).message;
-    throw new Error(message.startsWith(name) ? message : `Cannot read ${name} as a PyTorch state dict: ${message}.`);
+    throw new Error(message.startsWith(name) ? message : `Cannot read ${name} as a PyTorch state dict: ${message}.`, { cause: err });
   }
 }
 
@@ -55,7 +55,7 @@ function readZip(bytes: Uint8Array): unknown {
   try {
     entries = unzipSync(bytes, { filter: checkEntrySize });
   } catch (err) {
-    throw new Error(`it starts like a zip archive but cannot be unpacked (${(err as Error).message}; truncated file?)`);
+    throw new Error(`it starts like a zip archive but cannot be unpacked (${(err as Error).message}; truncated file?)`, { cause: err });
   }
   // The archive folder is named after the file torch.save wrote: `resnet18-f37072fd/data.pkl`.
   const pickles = Object.keys(entries).filter((n) => n === 'data.pkl' || /^[^/]+\/data\.pkl$/.test(n));

@@ -2,8 +2,8 @@
 import * as vscode from 'vscode';
 import { showError } from '../engine/errorNotice';
 import { STATE_KEYS, type Services } from '../services';
-import { pickTrainSettings } from '../train/trainPicks';
-import { asTrainSettings, toTrainRequest, type TrainSettings } from '../train/trainSettings';
+import { pickTrainSettings } from '../training/trainPicks';
+import { asTrainSettings, toTrainRequest, type TrainSettings } from '../training/trainSettings';
 
 /** The workspace folder that holds the dataset, else the first one: runs go to its .cxr-lab/runs. */
 export function workspaceRootFor(dataset?: string): string | undefined {

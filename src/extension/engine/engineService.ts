@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { JobEvent, ResultByRequest } from '../../shared/engineProtocol';
-import { EngineClient, type EngineJob } from '../../engine/client';
+import { EngineClient, type EngineJob } from './engineClient';
 import { Disposable } from '../dispose';
 
 type JobBody = Parameters<EngineClient['request']>[0];

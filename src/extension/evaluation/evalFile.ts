@@ -1,24 +1,8 @@
-/** Shape of eval/<name>.json as the engine's evaluate job writes it, and the light summary the tree keeps of it. */
+/** The light summary the tree keeps of eval/<name>.json (its shape: EvalFile in src/shared/runFiles). */
 import type { ClassMetricsData } from '../../shared/engineProtocol';
-import type { PredictionRow } from '../../shared/webviewProtocol';
+import type { EvalFile } from '../../shared/runFiles';
 
-export interface Averages { precision: number; recall: number; f1: number }
-
-export interface EvalFile {
-  name: string;
-  runId: string;
-  checkpoint?: { which: 'best' | 'last'; epoch?: number; valLoss?: number };
-  createdAt?: string;
-  loss?: number;
-  classes: string[];
-  confusion: number[][];
-  perClass: ClassMetricsData[];
-  accuracy: number;
-  macro: Averages;
-  weighted: Averages;
-  total: number;
-  predictions?: PredictionRow[];
-}
+export type { EvalFile };
 
 /** What the Runs tree and the summary table need: no predictions. */
 export interface EvalSummary {
@@ -34,7 +18,7 @@ export interface EvalSummary {
 
 export function summarizeEval(file: EvalFile, path: string): EvalSummary {
   return {
-    name: file.name, path, accuracy: file.accuracy, macroF1: file.macro?.f1 ?? NaN, weightedF1: file.weighted?.f1 ?? NaN,
-    total: file.total, perClass: file.perClass ?? [], createdAt: file.createdAt,
+    name: file.name, path, accuracy: file.accuracy, macroF1: file.macro.f1, weightedF1: file.weighted.f1,
+    total: file.total, perClass: file.perClass, createdAt: file.createdAt,
   };
 }

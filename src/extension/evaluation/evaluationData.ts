@@ -1,13 +1,13 @@
 /** Eval files and run records → what the evaluation view shows (one evaluation + the summary table of all runs). Pure. */
 import type { EvaluationView, SummaryRow } from '../../shared/webviewProtocol';
 import type { RunRecord } from '../runs/runReader';
-import type { EvalFile } from './evalFile';
+import type { EvalFile } from '../../shared/runFiles';
 
 export function toEvaluationView(run: RunRecord, file: EvalFile): EvaluationView {
   return {
     runDir: run.dir, runId: run.id, arch: run.info.config.arch, name: file.name, classes: file.classes,
     confusion: file.confusion, perClass: file.perClass, accuracy: file.accuracy, macro: file.macro, weighted: file.weighted,
-    total: file.total, predictions: file.predictions ?? [],
+    total: file.total, predictions: file.predictions,
   };
 }
 

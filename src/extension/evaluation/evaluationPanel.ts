@@ -1,10 +1,10 @@
 /** The evaluation view (viewType cxrLab.evaluation): one panel, showing one run's evaluation and the summary of all runs. */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { RUN_FILES } from '../../shared/runFiles';
 import type { EvaluationFromWebview, EvaluationToWebview } from '../../shared/webviewProtocol';
 import { Disposable } from '../dispose';
 import { readEvalFile, readRun } from '../runs/runReader';
+import { evalFilePath } from '../runs/runFiles';
 import type { RunsModel } from '../runs/runsModel';
 import { panelIcon, webviewHtml, webviewOptions } from '../webviewHtml';
 import type { WebviewLike } from '../webviewLike';
@@ -15,7 +15,7 @@ export const EVALUATION_VIEW_TYPE = 'cxrLab.evaluation';
 
 /** eval/<name>.json of a run as the view's data. */
 export async function loadEvaluation(runDir: string, name: string) {
-  const [run, file] = await Promise.all([readRun(runDir), readEvalFile(path.join(runDir, RUN_FILES.eval, `${name}.json`))]);
+  const [run, file] = await Promise.all([readRun(runDir), readEvalFile(evalFilePath(runDir, name))]);
   if (!run) throw new Error(`No readable run in ${runDir}.`);
   if (!file) throw new Error(`Run ${run.id} has no ${name} evaluation yet: run "CXR Lab: Evaluate" first.`);
   return toEvaluationView(run, file);

@@ -1,4 +1,5 @@
 /** Which checkpoint explains an image: the default (best of the newest finished run) and the list to pick from. Pure. */
+import { CHECKPOINT_NAMES } from '../../shared/runFiles';
 import type { CheckpointWhich, RunRecord } from '../runs/runReader';
 
 export interface CheckpointChoice { runDir: string; runId: string; arch: string; which: CheckpointWhich; epoch?: number; classes: string[] }
@@ -11,7 +12,7 @@ export function choiceFor(run: RunRecord, which: CheckpointWhich): CheckpointCho
 
 /** Every checkpoint of every run, in the runs' order (newest first), best before last. */
 export function checkpointChoices(runs: RunRecord[]): CheckpointChoice[] {
-  return runs.flatMap((r) => (['best', 'last'] as const).map((w) => choiceFor(r, w)).filter((c): c is CheckpointChoice => !!c));
+  return runs.flatMap((r) => CHECKPOINT_NAMES.map((w) => choiceFor(r, w)).filter((c): c is CheckpointChoice => !!c));
 }
 
 /** Best checkpoint of the newest completed run that has one; runs must be newest first. */
@@ -22,8 +23,4 @@ export function defaultCheckpoint(runs: RunRecord[]): CheckpointChoice | undefin
     if (c) return c;
   }
   return undefined;
-}
-
-export function choiceLabel(c: CheckpointChoice): string {
-  return `${c.runId} · ${c.which}`;
 }

@@ -4,13 +4,14 @@
  */
 import * as path from 'node:path';
 import type { ExplainResult } from '../../shared/engineProtocol';
+import type { CheckpointName } from '../../shared/runFiles';
 import type { ExplainFromWebview, ExplainToWebview, ExplainView } from '../../shared/webviewProtocol';
 import { Disposable } from '../dispose';
 import type { RunRecord } from '../runs/runReader';
 import type { WebviewLike } from '../webviewLike';
 import { checkpointChoices, defaultCheckpoint, type CheckpointChoice } from './checkpointChoice';
 
-export interface ExplainRequestOptions { runDir: string; image: string; checkpoint: 'best' | 'last'; classIndex?: number; layer?: string }
+export interface ExplainRequestOptions { runDir: string; image: string; checkpoint: CheckpointName; classIndex?: number; layer?: string }
 
 export interface ExplainDeps {
   explain(o: ExplainRequestOptions): Promise<ExplainResult>;

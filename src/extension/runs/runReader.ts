@@ -5,12 +5,13 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { EpochRecord, RunStatus } from '../../shared/engineProtocol';
-import { RUN_FILES, type CheckpointMeta, type RunInfo } from '../../shared/runFiles';
-import { summarizeEval, type EvalFile, type EvalSummary } from '../evaluation/evalFile';
+import { CHECKPOINT_NAMES, LAB_DIR, RUN_FILES, RUNS_DIR, type CheckpointMeta, type CheckpointName, type RunInfo } from '../../shared/runFiles';
+import { summarizeEval, type EvalSummary } from '../evaluation/evalFile';
 import { pidAlive } from './pidAlive';
+import { checkpointDir, readCheckpointMeta, readEvalFile, readHistory, readRunInfo } from './runFiles';
 
 export type ViewStatus = RunStatus | 'interrupted';
-export type CheckpointWhich = 'best' | 'last';
+export type CheckpointWhich = CheckpointName;
 
 export interface RunRecord {
   dir: string;
@@ -21,7 +22,7 @@ export interface RunRecord {
   evals: EvalSummary[];
 }
 
-export const RUNS_FOLDER = path.join('.cxr-lab', 'runs');
+export const RUNS_FOLDER = path.join(LAB_DIR, RUNS_DIR);
 export const runsRoot = (workspaceRoot: string): string => path.join(workspaceRoot, RUNS_FOLDER);
 
 /** A run that says 'running' but whose process is gone was killed: show it as interrupted. */
@@ -29,18 +30,11 @@ export function viewStatus(info: Pick<RunInfo, 'status' | 'pid'>, alive: (pid: n
   return info.status === 'running' && !alive(info.pid) ? 'interrupted' : info.status;
 }
 
-async function readJsonFile<T>(file: string): Promise<T | undefined> {
-  try {
-    return JSON.parse(await fs.readFile(file, 'utf8')) as T;
-  } catch {
-    return undefined;
-  }
-}
-
 export async function readCheckpoints(dir: string): Promise<RunRecord['checkpoints']> {
   const out: RunRecord['checkpoints'] = [];
-  for (const which of ['best', 'last'] as const) {
-    const meta = await readJsonFile<CheckpointMeta>(path.join(dir, RUN_FILES[which], 'meta.json'));
+  for (const which of CHECKPOINT_NAMES) {
+    // A checkpoint being replaced or an unreadable meta.json: not listed.
+    const meta = await readCheckpointMeta(checkpointDir(dir, which)).catch(() => undefined);
     if (meta) out.push({ which, meta });
   }
   return out;
@@ -51,22 +45,21 @@ export async function readEvals(dir: string): Promise<EvalSummary[]> {
   const names = await fs.readdir(evalDir).catch(() => [] as string[]);
   const out: EvalSummary[] = [];
   for (const n of names.filter((n) => n.endsWith('.json')).sort()) {
-    const file = await readJsonFile<EvalFile>(path.join(evalDir, n));
-    if (file && typeof file.accuracy === 'number') out.push(summarizeEval(file, path.join(evalDir, n)));
+    const file = await readEvalFile(path.join(evalDir, n)).catch(() => undefined); // not an eval file of this version: not listed
+    if (file) out.push(summarizeEval(file, path.join(evalDir, n)));
   }
   return out;
 }
 
-export async function readEvalFile(file: string): Promise<EvalFile | undefined> {
-  return readJsonFile<EvalFile>(file);
-}
+/** eval/<name>.json: undefined when absent; a file that is not a valid eval file throws one sentence naming it and the bad field. */
+export { readEvalFile };
 
 /** One run directory, or undefined when it holds no readable run.json (e.g. still being created). */
 export async function readRun(dir: string, alive?: (pid: number) => boolean): Promise<RunRecord | undefined> {
-  const info = await readJsonFile<RunInfo>(path.join(dir, RUN_FILES.run));
-  if (!info || !info.config) return undefined;
+  const info = await readRunInfo(dir).catch(() => undefined);
+  if (!info) return undefined;
   return {
-    dir, id: info.id ?? path.basename(dir), info, status: viewStatus(info, alive),
+    dir, id: info.id, info, status: viewStatus(info, alive),
     checkpoints: await readCheckpoints(dir), evals: await readEvals(dir),
   };
 }
@@ -93,12 +86,7 @@ export async function listRuns(workspaceRoots: string[], alive?: (pid: number) =
   return runs.sort(compareNewestFirst);
 }
 
+/** history.jsonl; a last line still being written is left out. */
 export async function readHistoryFile(dir: string): Promise<EpochRecord[]> {
-  const text = await fs.readFile(path.join(dir, RUN_FILES.history), 'utf8').catch(() => '');
-  const rows: EpochRecord[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try { rows.push(JSON.parse(line) as EpochRecord); } catch { /* a line being written */ }
-  }
-  return rows;
+  return readHistory(dir);
 }

@@ -5,7 +5,7 @@
 import type { CheckpointMeta } from '../../shared/runFiles';
 import type { TrainingProgress } from '../../shared/webviewProtocol';
 import type { EvalSummary } from '../evaluation/evalFile';
-import { fixed, formatSeconds, percent } from '../format';
+import { formatDurationShort, formatLoss, formatMetric, formatPercent } from '../../shared/format';
 import type { CheckpointWhich, RunRecord, ViewStatus } from './runReader';
 
 export type RunNode =
@@ -39,7 +39,7 @@ export function runDescription(run: RunRecord, live?: TrainingProgress): string 
     const epoch = live?.epoch ?? Math.min(epochs, run.info.epochsDone + 1);
     parts.push(`epoch ${epoch}/${epochs}`);
     if (live && live.total > 0) parts.push(`${live.phase} ${Math.floor((100 * live.done) / live.total)}%`);
-    if (live?.etaSeconds !== undefined) parts.push(`ETA ${formatSeconds(live.etaSeconds)}`);
+    if (live?.etaSeconds !== undefined) parts.push(`ETA ${formatDurationShort(live.etaSeconds)}`);
   } else if (run.status !== 'completed') {
     parts.push(`${run.info.epochsDone}/${run.info.config.epochs} epochs`);
   }
@@ -70,7 +70,7 @@ export function runContextValue(run: RunRecord): string {
 }
 
 export function checkpointDescription(meta: CheckpointMeta): string {
-  return `epoch ${meta.epoch} · val loss ${fixed(meta.valLoss, 4)} · val acc ${percent(meta.valAcc)}`;
+  return `epoch ${meta.epoch} · val loss ${formatLoss(meta.valLoss)} · val acc ${formatPercent(meta.valAcc)}`;
 }
 
 export function nodeView(node: RunNode): NodeView {
@@ -89,15 +89,15 @@ export function nodeView(node: RunNode): NodeView {
     case 'checkpoint':
       return {
         id: `${run.dir}#ckpt-${node.which}`, label: node.which, description: checkpointDescription(node.meta),
-        accessibilityLabel: `${node.which} checkpoint, epoch ${node.meta.epoch}, validation loss ${fixed(node.meta.valLoss, 4)}, validation accuracy ${percent(node.meta.valAcc)}`,
+        accessibilityLabel: `${node.which} checkpoint, epoch ${node.meta.epoch}, validation loss ${formatLoss(node.meta.valLoss)}, validation accuracy ${formatPercent(node.meta.valAcc)}`,
         contextValue: `checkpoint checkpoint-${node.which}`, icon: node.which === 'best' ? 'star-full' : 'history', collapsible: 'none',
       };
     case 'eval': {
       const e = node.evaluation;
       return {
         id: `${run.dir}#eval-${e.name}`, label: `metrics (${e.name})`,
-        description: `accuracy ${percent(e.accuracy)} · macro-F1 ${fixed(e.macroF1)}`, tooltip: `${e.total} images · ${e.path}`,
-        accessibilityLabel: `metrics (${e.name}), accuracy ${percent(e.accuracy)}, macro-F1 ${fixed(e.macroF1)}, ${e.total} images`,
+        description: `accuracy ${formatPercent(e.accuracy)} · macro-F1 ${formatMetric(e.macroF1)}`, tooltip: `${e.total} images · ${e.path}`,
+        accessibilityLabel: `metrics (${e.name}), accuracy ${formatPercent(e.accuracy)}, macro-F1 ${formatMetric(e.macroF1)}, ${e.total} images`,
         contextValue: 'evaluation', icon: 'graph', collapsible: 'collapsed',
         command: { command: 'cxrLab.openEvaluation', title: 'Open Evaluation', arguments: [run.dir, e.name] },
       };
@@ -113,12 +113,12 @@ export function nodeView(node: RunNode): NodeView {
 export function metricNodes(run: RunRecord, e: EvalSummary): RunNode[] {
   const id = (s: string) => `eval-${e.name}-${s}`;
   return [
-    { kind: 'metric', run, id: id('accuracy'), label: 'accuracy', description: percent(e.accuracy), spoken: `accuracy ${percent(e.accuracy)}` },
-    { kind: 'metric', run, id: id('macro-f1'), label: 'macro-F1', description: fixed(e.macroF1), spoken: `macro-F1 ${fixed(e.macroF1)}` },
+    { kind: 'metric', run, id: id('accuracy'), label: 'accuracy', description: formatPercent(e.accuracy), spoken: `accuracy ${formatPercent(e.accuracy)}` },
+    { kind: 'metric', run, id: id('macro-f1'), label: 'macro-F1', description: formatMetric(e.macroF1), spoken: `macro-F1 ${formatMetric(e.macroF1)}` },
     ...e.perClass.map((c): RunNode => ({
       kind: 'metric', run, id: id(`class-${c.className}`), label: c.className,
-      description: `P ${fixed(c.precision)} · R ${fixed(c.recall)} · F1 ${fixed(c.f1)} · n ${c.support}`,
-      spoken: `${c.className}, precision ${fixed(c.precision)}, recall ${fixed(c.recall)}, F1 ${fixed(c.f1)}, ${c.support} images`,
+      description: `P ${formatMetric(c.precision)} · R ${formatMetric(c.recall)} · F1 ${formatMetric(c.f1)} · n ${c.support}`,
+      spoken: `${c.className}, precision ${formatMetric(c.precision)}, recall ${formatMetric(c.recall)}, F1 ${formatMetric(c.f1)}, ${c.support} images`,
     })),
   ];
 }

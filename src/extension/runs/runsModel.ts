@@ -4,7 +4,8 @@
  */
 import * as vscode from 'vscode';
 import { Disposable, disposeAll, type IDisposable } from '../dispose';
-import { listRuns, readRun, RUNS_FOLDER, type RunRecord } from './runReader';
+import { RUNS_PATH } from '../../shared/runFiles';
+import { listRuns, readRun, type RunRecord } from './runReader';
 
 const DEBOUNCE_MS = 300;
 const POLL_MS = 10_000;
@@ -25,7 +26,7 @@ export class RunsModel extends Disposable {
   }
 
   private watchFolders(): void {
-    const pattern = `${RUNS_FOLDER.split('\\').join('/')}/**`;
+    const pattern = `${RUNS_PATH}/**`;
     for (const folder of vscode.workspace.workspaceFolders ?? []) {
       const key = folder.uri.toString();
       if (this.watchers.has(key)) continue;

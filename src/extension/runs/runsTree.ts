@@ -1,7 +1,7 @@
 /** The Runs view: every run of the workspace, newest first, with live progress of this window's trainings. */
 import * as vscode from 'vscode';
 import { Disposable } from '../dispose';
-import type { TrainingManager } from '../train/trainingManager';
+import type { TrainingManager } from '../training/trainingManager';
 import type { RunsModel } from './runsModel';
 import { childNodes, nodeView, rootNodes, type NodeView, type RunNode } from './runTreeModel';
 

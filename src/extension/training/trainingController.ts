@@ -6,7 +6,7 @@ import type { EpochRecord, JobEvent } from '../../shared/engineProtocol';
 import type { TrainingFromWebview, TrainingProgress, TrainingRunView, TrainingToWebview } from '../../shared/webviewProtocol';
 import { Disposable } from '../dispose';
 import type { RunRecord } from '../runs/runReader';
-import type { TrainingEvent } from '../train/trainingEvents';
+import type { TrainingEvent } from './trainingEvents';
 import type { WebviewLike } from '../webviewLike';
 import { toRunView, TrainingViewState } from './trainingState';
 

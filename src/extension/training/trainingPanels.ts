@@ -8,7 +8,7 @@ import type { TrainingFromWebview, TrainingToWebview } from '../../shared/webvie
 import { Disposable } from '../dispose';
 import { readHistoryFile, readRun } from '../runs/runReader';
 import type { RunsModel } from '../runs/runsModel';
-import type { TrainingManager } from '../train/trainingManager';
+import type { TrainingManager } from './trainingManager';
 import { panelIcon, webviewHtml, webviewOptions } from '../webviewHtml';
 import type { WebviewLike } from '../webviewLike';
 import { TrainingController } from './trainingController';

@@ -96,7 +96,7 @@ export function placeMarkerLabel(o: MarkerLabelInput): MarkerLabelPlacement {
   let room = -1;
   for (const top of candidates) {
     const c = clearance({ left, top, width: w, height: h }, o.lines, o.rings);
-    if (c >= (o.clear ?? gap)) { chosen = top; room = c; break; } // first roomy spot: the preferred end wins when free
+    if (c >= (o.clear ?? gap)) { chosen = top; break; } // first roomy spot: the preferred end wins when free
     if (c > room) { chosen = top; room = c; }
   }
   const box = { left, top: chosen, width: w, height: h };

@@ -4,7 +4,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import type { EvaluationFromWebview, EvaluationToWebview, PredictionRow, SummaryRow } from '../../shared/webviewProtocol';
 import { byId, h, onActivate, replaceChildren } from '../common/dom';
-import { basename, formatMetric, formatPercent } from '../common/format';
+import { basename, formatMetric, formatPercent } from '../../shared/format';
 import { dataTable } from '../common/table';
 import { onThemeChange } from '../common/theme';
 import { getVsCodeApi, onHostMessage } from '../common/vscodeApi';

@@ -3,7 +3,7 @@
  * Rows are true classes, columns predicted classes. Pure: tested under node.
  */
 import type { EvaluationView, PredictionRow, SummaryRow } from '../../shared/webviewProtocol';
-import { finite, formatPercent } from '../common/format';
+import { finite, formatPercent } from '../../shared/format';
 
 export type MatrixMode = 'counts' | 'percent';
 

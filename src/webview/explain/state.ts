@@ -1,6 +1,6 @@
 /** The Grad-CAM view's state (kept by vscode.setState), how host messages change it, and its view models. Pure. */
 import type { ExplainToWebview, ExplainView } from '../../shared/webviewProtocol';
-import { argMax, finite, formatPercent } from '../common/format';
+import { argMax, finite, formatPercent } from '../../shared/format';
 
 export interface ExplainState {
   view?: ExplainView;

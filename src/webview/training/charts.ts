@@ -1,5 +1,5 @@
 /** The training panel's three curves: loss, accuracy and learning rate over epochs. */
-import { formatLr, formatPercent } from '../common/format';
+import { formatLr, formatPercent } from '../../shared/format';
 import { LineChart } from '../common/lineChart';
 import { lossAxisRange, lrAxisRange, type CurveData } from './state';
 

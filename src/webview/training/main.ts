@@ -6,7 +6,7 @@ import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
 import type { EpochRecord } from '../../shared/engineProtocol';
 import type { TrainingFromWebview, TrainingToWebview } from '../../shared/webviewProtocol';
 import { byId, h, replaceChildren } from '../common/dom';
-import { formatDuration, formatLoss, formatLr, formatPercent } from '../common/format';
+import { formatDuration, formatLoss, formatLr, formatPercent } from '../../shared/format';
 import { dataTable } from '../common/table';
 import { onThemeChange } from '../common/theme';
 import { getVsCodeApi, onHostMessage } from '../common/vscodeApi';

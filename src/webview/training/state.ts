@@ -4,7 +4,7 @@
  */
 import type { EpochRecord } from '../../shared/engineProtocol';
 import type { TrainingProgress, TrainingRunView, TrainingToWebview } from '../../shared/webviewProtocol';
-import { finite, formatDuration, formatLoss, formatPercent } from '../common/format';
+import { finite, formatDuration, formatLoss, formatPercent } from '../../shared/format';
 import { fittedRange } from '../common/scales';
 
 export interface TrainingState {

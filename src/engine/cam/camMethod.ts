@@ -1,0 +1,39 @@
+import type * as tf from '@tensorflow/tfjs';
+
+/**
+ * What a CAM method gets from BaseCam, after the forward pass to the target layer (and, only for a method
+ * with `usesGradients`, the backward pass of the target logit to it). All tensors are BaseCam's: read them,
+ * do not dispose them.
+ */
+export interface CamContext {
+  /** The target layer's activation, [1,h,w,c]. */
+  activations: tf.Tensor4D;
+  /** d(target logit)/d(activations), [1,h,w,c]; undefined when the method's `usesGradients` is false (none computed). */
+  gradients: tf.Tensor4D | undefined;
+  /** The model input, [1,H,W,C], normalised as the model expects. */
+  input: tf.Tensor4D;
+  /** Class index being explained (the requested one, or the predicted one). */
+  targetClass: number;
+  /** Logits [n,classes] of a batch of inputs [n,H,W,C] through the whole model, in inference mode (Score-CAM's masked inputs). */
+  scoreFn(batch: tf.Tensor4D): tf.Tensor2D;
+}
+
+/**
+ * A method's answer, after pytorch-grad-cam's two extension points:
+ * - `weights`: one weight per channel (get_cam_weights); BaseCam forms sum_k w_k A^k (Grad-CAM, Grad-CAM++, Score-CAM);
+ * - `map`: the activation-resolution map itself, [h,w], [1,h,w] or [1,h,w,1] (get_cam_image; Eigen-CAM).
+ * Either way BaseCam then applies ReLU, bilinear upsampling to the input size and min-max scaling.
+ */
+export type CamOutput = { weights: tf.Tensor } | { map: tf.Tensor };
+
+/** One class activation map method; registered in ./methods/index.ts. */
+export interface CamMethod {
+  /** Stable id: the --method value, recorded in the CAM json and part of the output file names. [a-z0-9-]+ */
+  id: string;
+  /** Name for people ("Grad-CAM"). */
+  label: string;
+  /** Whether BaseCam must compute `gradients` (a backward pass) for this method. */
+  usesGradients: boolean;
+  /** Runs inside BaseCam's tf.tidy: intermediate tensors need no disposing. */
+  cam(ctx: CamContext): CamOutput;
+}

@@ -1,0 +1,61 @@
+/** eval/<name>.json: metrics, confusion matrix and per-image predictions of one checkpoint on one split or dataset. */
+import { z } from 'zod';
+import { checkpointMetaSchema, checkpointNameSchema } from './checkpoint';
+import { formatField, jsonNumber } from './fields';
+
+export const classMetricsSchema = z.object({
+  className: z.string(),
+  tp: z.number(),
+  fp: z.number(),
+  fn: z.number(),
+  tn: z.number(),
+  /** One-vs-rest accuracy of this class: (tp + tn) / total. */
+  accuracy: z.number(),
+  precision: z.number(),
+  recall: z.number(),
+  f1: z.number(),
+  /** Number of true samples of this class. */
+  support: z.number(),
+});
+export type ClassMetrics = z.infer<typeof classMetricsSchema>;
+
+export const averagesSchema = z.object({ precision: z.number(), recall: z.number(), f1: z.number() });
+export type Averages = z.infer<typeof averagesSchema>;
+
+/** What the metrics computation returns; the eval file holds it whole. */
+export const metricsReportSchema = z.object({
+  classes: z.array(z.string()),
+  /** confusion[trueClass][predictedClass]. */
+  confusion: z.array(z.array(z.number())),
+  perClass: z.array(classMetricsSchema),
+  accuracy: z.number(),
+  /** Unweighted mean over all classes, including those with support 0 (sklearn 'macro'). */
+  macro: averagesSchema,
+  /** Support-weighted mean (sklearn 'weighted'). */
+  weighted: averagesSchema,
+  total: z.number(),
+});
+export type MetricsReport = z.infer<typeof metricsReportSchema>;
+
+/** One evaluated image: label and predicted are class indices. */
+export const predictionSchema = z.object({
+  file: z.string(), rel: z.string(), label: z.number(), predicted: z.number(), probabilities: z.array(jsonNumber),
+});
+export type Prediction = z.infer<typeof predictionSchema>;
+
+export const evalFileSchema = z.object({
+  format: formatField,
+  /** The split's name, or data-<folder> for another dataset. */
+  name: z.string(),
+  runId: z.string(),
+  checkpoint: z.object({ which: checkpointNameSchema, ...checkpointMetaSchema.shape }),
+  createdAt: z.string(),
+  loss: jsonNumber,
+  ...metricsReportSchema.shape,
+  predictions: z.array(predictionSchema),
+  /** Images that could not be read. */
+  skipped: z.array(z.object({ file: z.string(), error: z.string() })),
+  /** A soft-voting ensemble's members (this run first), each with the checkpoint it used; absent for one run. */
+  ensemble: z.array(z.object({ runId: z.string(), runDir: z.string(), arch: z.string(), epoch: z.number() })).optional(),
+});
+export type EvalFile = z.infer<typeof evalFileSchema>;

@@ -1,0 +1,23 @@
+/**
+ * The run directory is the source of truth that the engine writes and the CLI, tree view and webviews read.
+ * One zod schema per file (types inferred from them), its names and layout version, and pure parsers/readers.
+ * No node imports here: the fs side is src/engine/run/runFiles.ts (engine, CLI) and src/extension/runs/runFiles.ts.
+ *
+ *   run.json                 runInfoSchema            run.ts
+ *   history.jsonl            epochRecordSchema / line history.ts
+ *   split.json               splitFileSchema          split.ts
+ *   checkpoints/<best|last>/meta.json                 checkpointMetaFileSchema   checkpoint.ts
+ *   checkpoints/last/trainer.json, optimizer.json     trainerStateFileSchema, optimizerFileSchema
+ *   eval/<name>.json         evalFileSchema           evaluation.ts
+ *   cams/<...>.json          camFileSchema            cam.ts
+ */
+export * from './layout';
+export * from './fields';
+export * from './run';
+export * from './history';
+export * from './split';
+export * from './checkpoint';
+export * from './evaluation';
+export * from './cam';
+export * from './parse';
+export * from './readers';

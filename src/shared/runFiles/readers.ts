@@ -1,0 +1,68 @@
+/**
+ * One reader per run file, over an injected file system so this module stays free of node imports
+ * (src/shared is imported by the webviews). src/engine/run/runFiles.ts and src/extension/runs/runFiles.ts
+ * bind it to node:fs. Every reader returns undefined when its file does not exist (history: no rows) and
+ * throws a RunFileError with one sentence naming the file and the first bad field when it exists but is wrong.
+ */
+import type { CamFile } from './cam';
+import type { CheckpointMeta, OptimizerFile, TrainerState } from './checkpoint';
+import type { EvalFile } from './evaluation';
+import type { EpochRecord } from './history';
+import { RUN_FILES, type CheckpointName } from './layout';
+import {
+  RunFileError, parseCamFile, parseCheckpointMeta, parseEvalFile, parseHistory, parseOptimizerFile, parseRunInfo, parseSplit, parseTrainerState,
+} from './parse';
+import type { RunInfo } from './run';
+import type { SplitRecord } from './split';
+
+export interface RunFilesFs {
+  /** The file's text, or undefined when it does not exist. */
+  readText(file: string): Promise<string | undefined>;
+  join(...parts: string[]): string;
+  /** The error to throw for a bad file (e.g. the engine's RunError, which has a kind); the RunFileError itself by default. */
+  toError?(error: RunFileError): Error;
+}
+
+export interface RunFileReaders {
+  readRunInfo(runDir: string): Promise<RunInfo | undefined>;
+  readHistory(runDir: string): Promise<EpochRecord[]>;
+  readSplit(runDir: string): Promise<SplitRecord | undefined>;
+  /** The folder of a run's best or last checkpoint. */
+  checkpointDir(runDir: string, which: CheckpointName): string;
+  readCheckpointMeta(checkpointDir: string): Promise<CheckpointMeta | undefined>;
+  readTrainerState(checkpointDir: string): Promise<TrainerState | undefined>;
+  readOptimizerFile(checkpointDir: string): Promise<OptimizerFile | undefined>;
+  /** eval/<name>.json of a run. */
+  evalFilePath(runDir: string, name: string): string;
+  readEvalFile(file: string): Promise<EvalFile | undefined>;
+  readCamFile(file: string): Promise<CamFile | undefined>;
+}
+
+export function runFileReaders(fs: RunFilesFs): RunFileReaders {
+  const read = <T>(parse: (text: string, fileName: string) => T) => async (file: string): Promise<T | undefined> => {
+    const text = await fs.readText(file);
+    if (text === undefined) return undefined;
+    try {
+      return parse(text, file);
+    } catch (e) {
+      throw e instanceof RunFileError && fs.toError ? fs.toError(e) : e;
+    }
+  };
+  const inDir = <T>(name: string, parse: (text: string, fileName: string) => T) => {
+    const readFile = read(parse);
+    return (dir: string) => readFile(fs.join(dir, name));
+  };
+  const readHistoryFile = inDir(RUN_FILES.history, parseHistory);
+  return {
+    readRunInfo: inDir(RUN_FILES.run, parseRunInfo),
+    readHistory: async (runDir) => (await readHistoryFile(runDir)) ?? [],
+    readSplit: inDir(RUN_FILES.split, parseSplit),
+    checkpointDir: (runDir, which) => fs.join(runDir, RUN_FILES[which]),
+    readCheckpointMeta: inDir(RUN_FILES.meta, parseCheckpointMeta),
+    readTrainerState: inDir(RUN_FILES.trainer, parseTrainerState),
+    readOptimizerFile: inDir(RUN_FILES.optimizer, parseOptimizerFile),
+    evalFilePath: (runDir, name) => fs.join(runDir, RUN_FILES.eval, `${name}.json`),
+    readEvalFile: read(parseEvalFile),
+    readCamFile: read(parseCamFile),
+  };
+}

@@ -1,0 +1,67 @@
+/** run.json: what the run is (config, dataset, split, model, backend, versions) and how far it got. */
+import { z } from 'zod';
+import { checkpointMetaSchema } from './checkpoint';
+import { formatField } from './fields';
+
+export const SAMPLER_NAMES = ['weighted', 'shuffle'] as const;
+export const SCHEDULER_NAMES = ['step', 'cosine', 'plateau', 'none'] as const;
+export const RUN_STATUSES = ['running', 'completed', 'cancelled', 'failed'] as const;
+export type SamplerName = (typeof SAMPLER_NAMES)[number];
+export type SchedulerName = (typeof SCHEDULER_NAMES)[number];
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** Everything that defines a training run; stored in run.json. */
+export const trainConfigSchema = z.object({
+  arch: z.string(),
+  epochs: z.number(),
+  batchSize: z.number(),
+  /** Images per forward/backward pass; batchSize is reached by gradient accumulation. 0 = pick for the backend. */
+  microBatch: z.number(),
+  lr: z.number(),
+  imageSize: z.number(),
+  valPerClass: z.number(),
+  testPerClass: z.number(),
+  valFraction: z.number().optional(),
+  testFraction: z.number().optional(),
+  sampler: z.enum(SAMPLER_NAMES),
+  scheduler: z.enum(SCHEDULER_NAMES),
+  stepSize: z.number(),
+  gamma: z.number(),
+  seed: z.number(),
+  pretrained: z.string().optional(),
+  freezeBackbone: z.boolean(),
+  widthMultiplier: z.number().optional(),
+  patientPattern: z.string().optional(),
+  /** Early-stopping patience in epochs; 0 or absent = off. */
+  earlyStop: z.number().optional(),
+});
+export type TrainConfig = z.infer<typeof trainConfigSchema>;
+
+const count = z.number();
+
+export const runInfoSchema = z.object({
+  format: formatField,
+  id: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  status: z.enum(RUN_STATUSES),
+  /** Process that writes the run; a 'running' run whose process is gone was killed (readers show it as interrupted). */
+  pid: z.number(),
+  config: trainConfigSchema,
+  dataset: z.object({
+    root: z.string(), hash: z.string(), layout: z.string(), classes: z.array(z.string()),
+    perClass: z.record(z.string(), count), excluded: count,
+  }),
+  split: z.object({
+    groupedBy: z.enum(['patient', 'file']),
+    counts: z.object({ train: count, val: count, test: count }),
+    warnings: z.array(z.string()),
+  }),
+  model: z.object({ arch: z.string(), camLayer: z.string(), normalization: z.string(), trainableParams: count, microBatch: count }),
+  backend: z.object({ name: z.string(), threads: count, simd: z.boolean() }),
+  versions: z.record(z.string(), z.string()),
+  epochsDone: count,
+  best: checkpointMetaSchema.optional(),
+  error: z.string().optional(),
+});
+export type RunInfo = z.infer<typeof runInfoSchema>;
