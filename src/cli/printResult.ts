@@ -6,7 +6,8 @@ export function formatEval(r: EvalResult): string {
   const rows = r.perClass.map((c) =>
     `  ${c.className.padEnd(18)} ${pct(c.accuracy).padStart(7)} ${pct(c.precision).padStart(9)} ${pct(c.recall).padStart(7)} ${c.f1.toFixed(3).padStart(6)} ${String(c.support).padStart(7)}`);
   return [
-    `${r.name}: accuracy ${pct(r.accuracy)}, macro-F1 ${r.macroF1.toFixed(3)}`,
+    `${r.name}: accuracy ${pct(r.accuracy)}, macro-F1 ${r.macroF1.toFixed(3)}` +
+      r.metrics.filter((m) => typeof m.value === 'number').map((m) => `, ${m.label} ${(m.value as number).toFixed(3)}`).join(''),
     `  ${'class'.padEnd(18)} ${'acc'.padStart(7)} ${'precision'.padStart(9)} ${'recall'.padStart(7)} ${'F1'.padStart(6)} ${'support'.padStart(7)}`,
     ...rows,
     `  confusion matrix (rows true, columns predicted): ${JSON.stringify(r.confusion)}`,

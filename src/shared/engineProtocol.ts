@@ -19,6 +19,7 @@ export interface EvalResult extends Pick<EvalFile, 'name' | 'accuracy' | 'classe
   jsonPath: string;
   pngPath: string;
   macroF1: number;
+  metrics: NonNullable<EvalFile['metrics']>;
 }
 
 /** candidateLayers: layers with a spatial (4-D) output, deepest first — valid --layer values. */

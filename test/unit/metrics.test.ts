@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { computeMetrics, type MetricsReport } from '../../src/engine/metrics/metrics';
 import { confusionLayout, renderConfusionPng } from '../../src/engine/metrics/confusionPng';
+import { computeEvalMetrics, EVAL_METRICS } from '../../src/engine/metrics/index';
 
 interface Fixture {
   name: string;
@@ -20,6 +21,8 @@ interface Fixture {
     f1: number[];
     support: number[];
     accuracy: number;
+    balancedAccuracy: number;
+    matthews: number;
     macro: { precision: number; recall: number; f1: number };
     weighted: { precision: number; recall: number; f1: number };
   };
@@ -59,6 +62,15 @@ for (const file of fixtureFiles) {
     for (const avg of ['macro', 'weighted'] as const) {
       for (const m of ['precision', 'recall', 'f1'] as const) close(r[avg][m], e[avg][m], `${avg} ${m}`);
     }
+  });
+
+  test(`listed metrics match scikit-learn (balanced_accuracy_score, matthews_corrcoef): ${fx.name}`, () => {
+    const confusion = computeMetrics(fx.yTrue, fx.yPred, fx.classes).confusion;
+    const values = computeEvalMetrics({ labels: fx.yTrue, predicted: fx.yPred, probabilities: [], confusion, classes: fx.classes });
+    assert.deepEqual(values.map((v) => v.id), EVAL_METRICS.map((m) => m.id));
+    const byId = new Map(values.map((v) => [v.id, v.value as number]));
+    close(byId.get('balancedAccuracy')!, fx.expected.balancedAccuracy, 'balanced accuracy');
+    close(byId.get('matthews')!, fx.expected.matthews, 'Matthews correlation');
   });
 
   test(`counts follow their definitions: ${fx.name}`, () => {

@@ -7,6 +7,7 @@ import { writeJsonAtomic } from '../io/atomic';
 import { scanDataset, DatasetError, type SplitName as Split } from '../dataset/scan';
 import { splitFromRecord } from '../dataset/split';
 import { computeMetrics } from '../metrics/metrics';
+import { computeEvalMetrics } from '../metrics/index';
 import { renderConfusionPng } from '../metrics/confusionPng';
 import { RunStore } from '../run/runStore';
 import { evalFilePath, readRunSplit } from '../run/runFiles';
@@ -52,13 +53,14 @@ export async function evaluateRun(o: EvaluateOptions): Promise<EvalResult> {
   for (const f of preds.failed) o.emit({ type: 'log', level: 'warn', message: `Skipped ${f.item.rel}: ${f.error}` });
   const yPred = preds.probabilities.map(argMax);
   const report = computeMetrics(preds.labels, yPred, classes);
+  const metrics = computeEvalMetrics({ labels: preds.labels, predicted: yPred, probabilities: preds.probabilities, confusion: report.confusion, classes });
   const evalDir = path.join(run.dir, RUN_FILES.eval);
   const jsonPath = evalFilePath(run.dir, name);
   const pngPath = path.join(evalDir, `${name}.png`);
   await fs.mkdir(evalDir, { recursive: true });
   const evalFile: EvalFile = {
     format: RUN_LAYOUT_VERSION, name, runId: run.info.id, checkpoint: { which: o.checkpoint ?? 'best', ...predicted[0].meta }, createdAt: new Date().toISOString(),
-    loss: preds.loss, ...report,
+    loss: preds.loss, ...report, metrics,
     predictions: preds.items.map((it, i) => ({ file: it.path, rel: it.rel, label: preds.labels[i], predicted: yPred[i], probabilities: preds.probabilities[i] })),
     skipped: preds.failed.map((f) => ({ file: f.item.path, error: f.error })),
     ...(members.length > 1 ? { ensemble: predicted.map((m) => ({ runId: m.run.info.id, runDir: m.run.dir, arch: m.run.info.config.arch, epoch: m.meta.epoch })) } : {}),
@@ -66,7 +68,7 @@ export async function evaluateRun(o: EvaluateOptions): Promise<EvalResult> {
   await writeJsonAtomic(jsonPath, evalFile);
   const title = members.length > 1 ? `ensemble of ${members.length}` : run.info.config.arch;
   await renderConfusionPng(report, pngPath, { title: `${title} · ${name} · ${report.total} images` });
-  return { name, jsonPath, pngPath, accuracy: report.accuracy, macroF1: report.macro.f1, classes, confusion: report.confusion, perClass: report.perClass };
+  return { name, jsonPath, pngPath, accuracy: report.accuracy, macroF1: report.macro.f1, classes, confusion: report.confusion, perClass: report.perClass, metrics };
 }
 
 /** An ensemble averages probability rows class by class: every member must have the same classes in the same order. */

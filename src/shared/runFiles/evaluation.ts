@@ -55,6 +55,8 @@ export const evalFileSchema = z.object({
   predictions: z.array(predictionSchema),
   /** Images that could not be read. */
   skipped: z.array(z.object({ file: z.string(), error: z.string() })),
+  /** The metrics of src/engine/metrics/index.ts by id (balancedAccuracy, matthews …); absent in files from before them. */
+  metrics: z.array(z.object({ id: z.string(), label: z.string(), value: z.unknown() })).optional(),
   /** A soft-voting ensemble's members (this run first), each with the checkpoint it used; absent for one run. */
   ensemble: z.array(z.object({ runId: z.string(), runDir: z.string(), arch: z.string(), epoch: z.number() })).optional(),
 });
