@@ -26,7 +26,7 @@ export async function evaluateRun(o: EvaluateOptions): Promise<EvalResult> {
   const run = await RunStore.open(o.runDir);
   const members = [run, ...await Promise.all((o.runs ?? []).map((dir) => RunStore.open(dir)))];
   const { classes } = run.info.dataset;
-  checkSameClasses(members);
+  await checkSameSplit(members);
   const progress = (phase: string) => (done: number, total: number) => o.emit({ type: 'progress', phase, done, total });
   let items: ImageItem[], name: string;
   if (o.data) {
@@ -39,7 +39,6 @@ export async function evaluateRun(o: EvaluateOptions): Promise<EvalResult> {
     const record = await readRunSplit(run.dir);
     items = splitFromRecord(scan, record, run.info.config.seed)[split];
     name = split;
-    for (const member of members.slice(1)) await checkNotTrainedOn(member, items, `${run.info.id}'s ${split} set`);
   }
   if (items.length === 0) throw new DatasetError(`Nothing to evaluate: the ${name} set of run ${run.info.id} has no readable image.`);
   if (members.length > 1) name = `${name}-ensemble-${ensembleKey(members)}`;
@@ -71,23 +70,20 @@ export async function evaluateRun(o: EvaluateOptions): Promise<EvalResult> {
   return { name, jsonPath, pngPath, accuracy: report.accuracy, macroF1: report.macro.f1, classes, confusion: report.confusion, perClass: report.perClass, metrics };
 }
 
-/** An ensemble averages probability rows class by class: every member must have the same classes in the same order. */
-function checkSameClasses(members: RunStore[]): void {
+/**
+ * An ensemble averages probability rows class by class, and is scored on images none of its members trained or
+ * validated on: every member must have the same classes, the same dataset (hash) and the same split.
+ */
+async function checkSameSplit(members: RunStore[]): Promise<void> {
   const [first, ...rest] = members;
+  const firstSplit = rest.length ? JSON.stringify(await readRunSplit(first.dir)) : '';
   for (const m of rest) {
-    if (m.info.dataset.classes.join('\0') !== first.info.dataset.classes.join('\0')) {
-      throw new RunError(`Run ${m.info.id} has classes ${m.info.dataset.classes.join(', ')}; run ${first.info.id} has ${first.info.dataset.classes.join(', ')}: they cannot form an ensemble.`);
-    }
-  }
-}
-
-/** A member that trained or validated on an image of the evaluation set would make the ensemble's score a lie. */
-async function checkNotTrainedOn(member: RunStore, items: ImageItem[], what: string): Promise<void> {
-  const record = await readRunSplit(member.dir);
-  const seen = items.filter((it) => record[it.rel] === 'train' || record[it.rel] === 'val');
-  if (seen.length > 0) {
-    throw new RunError(`Run ${member.info.id} trained or validated on ${seen.length} of the ${items.length} images of ${what} (e.g. ${seen[0].rel}): ` +
-      'an ensemble is scored only on images none of its members saw. Train the members with the same --seed (the same split), or evaluate with --data on other images.');
+    const why = m.info.dataset.classes.join('\0') !== first.info.dataset.classes.join('\0')
+      ? `has classes ${m.info.dataset.classes.join(', ')}, run ${first.info.id} ${first.info.dataset.classes.join(', ')}`
+      : m.info.dataset.hash !== first.info.dataset.hash ? `was trained on other data (dataset hash ${m.info.dataset.hash.slice(0, 12)}, run ${first.info.id} ${first.info.dataset.hash.slice(0, 12)})`
+        : JSON.stringify(await readRunSplit(m.dir)) !== firstSplit ? `split the data differently from run ${first.info.id} (another --seed or split settings), so its training images may be in the other's test set`
+          : undefined;
+    if (why) throw new RunError(`Run ${m.info.id} ${why}: they cannot form an ensemble. Members must share the classes, the dataset and the split (train them with the same --seed).`);
   }
 }
 
