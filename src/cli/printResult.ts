@@ -1,6 +1,7 @@
+import { formatPercent } from '../shared/format';
 import type { EvalResult, ExplainResult, ImportWeightsResult, InfoResult, ResultByRequest, ScanSummary, TrainResult } from '../shared/engineProtocol';
 
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+const pct = formatPercent;
 
 export function formatEval(r: EvalResult): string {
   const rows = r.perClass.map((c) =>

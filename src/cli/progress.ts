@@ -1,5 +1,5 @@
 import type { JobEvent } from '../shared/engineProtocol';
-import { formatDurationShort } from '../shared/format';
+import { formatDurationShort, formatLoss, formatLr, formatPercent } from '../shared/format';
 
 export type OutputMode = 'tty' | 'plain' | 'json';
 
@@ -32,7 +32,7 @@ export class ProgressPrinter {
     }
     if (e.type === 'epoch-end') {
       const r = e.record;
-      this.line(`epoch ${r.epoch}: train loss ${r.trainLoss.toFixed(4)} acc ${(100 * r.trainAcc).toFixed(1)}% | val loss ${r.valLoss.toFixed(4)} acc ${(100 * r.valAcc).toFixed(1)}% | lr ${r.lr.toExponential(1)} | ${r.seconds.toFixed(1)}s${r.best ? ' | best ✓' : ''}`);
+      this.line(`epoch ${r.epoch}: train loss ${formatLoss(r.trainLoss)} acc ${formatPercent(r.trainAcc)} | val loss ${formatLoss(r.valLoss)} acc ${formatPercent(r.valAcc)} | lr ${formatLr(r.lr)} | ${r.seconds.toFixed(1)}s${r.best ? ' | best ✓' : ''}`);
       return;
     }
     this.line(e.level === 'info' ? e.message : `${e.level}: ${e.message}`);
