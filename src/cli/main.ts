@@ -11,9 +11,9 @@ import { printResult } from './printResult';
 import { runDemo } from './demo/runDemo';
 import { archOption } from './archOption';
 import { runList, runsOption } from './runsOption';
+import { checkPatientPattern, checkTrainConfig, mustExist, notFoundMessage, UsageError } from './checks';
 
-/** Exit codes: 0 success, 1 failure (one-line reason), 2 usage error. */
-class UsageError extends Error {}
+/** Exit codes: 0 success, 1 failure (one-line reason), 2 usage error (UsageError: checked before any job starts), 130/143 stopped by SIGINT/SIGTERM. */
 
 const int = (name: string) => (v: string) => {
   const n = Number(v);
@@ -38,7 +38,23 @@ const program = new Command('cxr-lab')
 
 const globals = () => program.opts<GlobalOpts>();
 
-/** Runs one engine job in this process with a progress display; Ctrl-C cancels cleanly, twice exits. */
+const FORCE_HELP = "take over the run folder's lock when another host (a cluster node) holds it; only when that process is gone";
+
+/** Exit status of a command stopped by a signal: 128 + its number, as shells report it (SIGINT 130, SIGTERM 143). */
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+type StopSignal = keyof typeof SIGNAL_EXIT;
+const SIGNAL_NOTE: Record<StopSignal, string> = {
+  SIGINT: 'cancelled by Ctrl-C (SIGINT)',
+  SIGTERM: 'cancelled by SIGTERM (kill, docker stop or a cluster scheduler)',
+};
+/** The signal that cancelled a job of this command: the command then exits with its status (main()). */
+let stoppedBy: StopSignal | undefined;
+
+/**
+ * Runs one engine job in this process with a progress display. Ctrl-C (SIGINT) and SIGTERM (kill, docker stop,
+ * Slurm) cancel cleanly after the current batch — a training stays resumable, run.json says cancelled with a note
+ * naming the signal — and the command exits 130 or 143; a second signal quits at once.
+ */
 async function run<R extends Exclude<EngineRequest, { type: 'cancel' | 'info' }>>(req: R): Promise<ResultByRequest[R['type']]> {
   const g = globals();
   const mode: OutputMode = g.json ? 'json' : process.stderr.isTTY ? 'tty' : 'plain';
@@ -46,18 +62,22 @@ async function run<R extends Exclude<EngineRequest, { type: 'cancel' | 'info' }>
   const backend = await initBackend(g.backend);
   printer.line(`backend: ${backend.name} (threads ${backend.threads}${backend.simd ? ', SIMD' : ''})`);
   const controller = new AbortController();
-  const onSigint = () => {
-    if (controller.signal.aborted) process.exit(130);
-    printer.line('Cancelling after the current batch… (Ctrl-C again to quit at once)');
-    controller.abort();
+  const onSignal = (signal: StopSignal) => {
+    if (controller.signal.aborted) process.exit(SIGNAL_EXIT[signal]);
+    stoppedBy = signal;
+    printer.line(signal === 'SIGINT'
+      ? 'Cancelling after the current batch… (Ctrl-C again to quit at once)'
+      : 'SIGTERM: cancelling after the current batch… (a second SIGTERM quits at once)');
+    controller.abort(SIGNAL_NOTE[signal]); // a string reason: the trainer keeps it as run.json's note
   };
-  process.on('SIGINT', onSigint);
+  const handlers = (Object.keys(SIGNAL_EXIT) as StopSignal[]).map((signal) => [signal, () => onSignal(signal)] as const);
+  for (const [signal, handler] of handlers) process.on(signal, handler);
   try {
     const result = await runJob(req, controller.signal, (e: JobEvent) => printer.handle(e));
     printer.done();
     return result;
   } finally {
-    process.off('SIGINT', onSigint);
+    for (const [signal, handler] of handlers) process.off(signal, handler);
   }
 }
 
@@ -77,6 +97,8 @@ program.command('scan <dataset>')
   .description('scan a dataset folder and print its classes and health report')
   .option('--patient-pattern <regex>', 'regex whose first group is the patient id in a file name')
   .action(async (dataset: string, o: { patientPattern?: string }) => {
+    checkPatientPattern(o.patientPattern);
+    mustExist(dataset, 'folder');
     output('scan', await run({ type: 'scan', id: 0, root: dataset, patientPattern: o.patientPattern }));
   });
 
@@ -103,6 +125,7 @@ program.command('train <dataset>')
   .option('--freeze-backbone', 'train only the new head')
   .option('--patient-pattern <regex>', 'regex whose first group is the patient id in a file name')
   .option('--out <runDir>', 'run directory (default .cxr-lab/runs/<time>-<arch>)')
+  .option('--force', FORCE_HELP)
   .action(async (dataset: string, o: Record<string, unknown>) => {
     const config: Partial<TrainConfig> = {
       arch: (o.arch as string[])[0], epochs: o.epochs as number, batchSize: o.batch as number, microBatch: o.microBatch as number,
@@ -113,12 +136,18 @@ program.command('train <dataset>')
       pretrained: o.pretrained as string, freezeBackbone: o.freezeBackbone as boolean, patientPattern: o.patientPattern as string,
       earlyStop: o.earlyStop as number,
     };
-    output('train', await run({ type: 'train', id: 0, dataset, config, runDir: o.out as string | undefined }));
+    checkTrainConfig(config); // the engine's rules, now: a bad value exits 2 naming its flag
+    mustExist(dataset, 'folder');
+    output('train', await run({ type: 'train', id: 0, dataset, config, runDir: o.out as string | undefined, force: o.force as boolean | undefined }));
   });
 
 program.command('resume <runDir>')
   .description('continue a cancelled or interrupted run from its last checkpoint')
-  .action(async (runDir: string) => output('train', await run({ type: 'train', id: 0, dataset: '', config: {}, resume: runDir })));
+  .option('--force', FORCE_HELP)
+  .action(async (runDir: string, o: { force?: boolean }) => {
+    mustExist(runDir, 'folder');
+    output('train', await run({ type: 'train', id: 0, dataset: '', config: {}, resume: runDir, force: o.force }));
+  });
 
 program.command('evaluate <runDir>')
   .description("confusion matrix and per-class metrics of a run's best checkpoint")
@@ -128,6 +157,8 @@ program.command('evaluate <runDir>')
   .addOption(runsOption("more runs to average with this one (a soft-voting ensemble, scored on this run's split)"))
   .action(async (runDir: string, o: { split?: SplitName; data?: string; checkpoint: CheckpointName; runs?: string[] }) => {
     if (o.split && o.data) throw new UsageError('Use either --split or --data, not both.');
+    mustExist(runDir, 'folder');
+    if (o.data) mustExist(o.data, 'folder');
     const [, ...runs] = runList(runDir, o.runs);
     output('evaluate', await run({ type: 'evaluate', id: 0, runDir, runs, split: o.split, data: o.data, checkpoint: o.checkpoint }));
   });
@@ -142,6 +173,8 @@ program.command('explain <runDir> <image...>')
   .addOption(runsOption('more runs to explain the same images with (one result per run, in order)'))
   .action(async (runDir: string, images: string[], o: { class?: string; layer?: string; out?: string; checkpoint: CheckpointName; method: string; runs?: string[] }) => {
     const dirs = runList(runDir, o.runs);
+    mustExist(runDir, 'folder');
+    for (const image of images) mustExist(image);
     for (const dir of dirs) {
       const classIndex = o.class === undefined ? undefined : await resolveClass(dir, o.class);
       // One --out for several runs: a sub-folder each, so one run's maps never overwrite another's.
@@ -157,6 +190,7 @@ program.command('import-weights <file>')
   .option('--no-top', 'drop the 1000-class classifier')
   .option('--width-multiplier <x>', 'MobileNetV2 width (read from the file when omitted)', num('--width-multiplier'))
   .action(async (file: string, o: { arch: string[]; out: string; top: boolean; widthMultiplier?: number }) => {
+    if (file !== 'imagenet') mustExist(file);
     output('import-weights', await run({ type: 'import-weights', id: 0, file, arch: o.arch[0], outDir: o.out, includeTop: o.top, widthMultiplier: o.widthMultiplier }));
   });
 
@@ -180,15 +214,16 @@ async function resolveClass(runDir: string, value: string): Promise<number> {
 async function main(): Promise<void> {
   try {
     await program.parseAsync(process.argv);
+    if (stoppedBy) process.exitCode = SIGNAL_EXIT[stoppedBy];
   } catch (err) {
     if (err instanceof CommanderError) {
       process.exit(err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? 0 : 2);
     }
     const e = err as Error;
     const usage = e instanceof UsageError || errorKind(e) === 'config';
-    process.stderr.write(`\ncxr-lab: ${e.message}\n`);
+    process.stderr.write(`\ncxr-lab: ${notFoundMessage(e) ?? e.message}\n`);
     if (globals().verbose && e.stack) process.stderr.write(e.stack + '\n');
-    process.exit(usage ? 2 : 1);
+    process.exit(stoppedBy ? SIGNAL_EXIT[stoppedBy] : usage ? 2 : 1);
   }
 }
 

@@ -1,16 +1,18 @@
-import { formatPercent } from '../shared/format';
+import { NOT_PRESENT_NOTE, formatPercent } from '../shared/format';
 import type { EvalResult, ExplainResult, ImportWeightsResult, InfoResult, ResultByRequest, ScanSummary, TrainResult } from '../shared/engineProtocol';
 
 const pct = formatPercent;
 
 export function formatEval(r: EvalResult): string {
+  const na = (c: EvalResult['perClass'][number], text: string) => (c.present === false ? 'n/a' : text);
   const rows = r.perClass.map((c) =>
-    `  ${c.className.padEnd(18)} ${pct(c.accuracy).padStart(7)} ${pct(c.precision).padStart(9)} ${pct(c.recall).padStart(7)} ${c.f1.toFixed(3).padStart(6)} ${String(c.support).padStart(7)}`);
+    `  ${c.className.padEnd(18)} ${na(c, pct(c.accuracy)).padStart(7)} ${na(c, pct(c.precision)).padStart(9)} ${na(c, pct(c.recall)).padStart(7)} ${na(c, c.f1.toFixed(3)).padStart(6)} ${String(c.support).padStart(7)}`);
   return [
     `${r.name}: accuracy ${pct(r.accuracy)}, macro-F1 ${r.macroF1.toFixed(3)}` +
       r.metrics.filter((m) => typeof m.value === 'number').map((m) => `, ${m.label} ${(m.value as number).toFixed(3)}`).join(''),
     `  ${'class'.padEnd(18)} ${'acc'.padStart(7)} ${'precision'.padStart(9)} ${'recall'.padStart(7)} ${'F1'.padStart(6)} ${'support'.padStart(7)}`,
     ...rows,
+    ...(r.perClass.some((c) => c.present === false) ? [`  ${NOT_PRESENT_NOTE}`] : []),
     `  confusion matrix (rows true, columns predicted): ${JSON.stringify(r.confusion)}`,
     `  ${r.jsonPath}`,
     `  ${r.pngPath}`,

@@ -24,9 +24,12 @@ export class DatasetError extends KindedError {
   }
 }
 
-/** An invalid option or argument (a training config value, an unknown CAM method). */
+/**
+ * An invalid option or argument (a training config value, an unknown CAM method). `option` (a TrainConfig key) and
+ * `rule` ("must be at least 32") let each caller word it: the CLI names its flag, the engine's message the key.
+ */
 export class ConfigError extends KindedError {
-  constructor(message: string) {
+  constructor(message: string, readonly detail?: { option: string; rule: string }) {
     super(message, 'config');
     this.name = 'ConfigError';
   }

@@ -7,8 +7,32 @@ import { initBackend, type BackendPreference } from './backend';
 import { runJob } from './engine';
 import { errorKind } from './errors';
 
-const send = (event: EngineEvent) => process.send?.(event);
+/** The last message handed to the IPC channel is delivered when this settles (a process.exit() would drop it). */
+let lastSend: Promise<void> = Promise.resolve();
+const send = (event: EngineEvent) => {
+  if (!process.send) return;
+  lastSend = new Promise((resolve) => { process.send!(event, undefined, {}, () => resolve()); });
+};
 const running = new Map<number, AbortController>();
+const jobs = new Set<Promise<void>>();
+
+/** Exit status after a signal: 128 + its number (SIGINT 130, SIGTERM 143). */
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+let stopping = false;
+
+/**
+ * SIGTERM (kill, docker stop, a cluster scheduler, the system shutting down) or SIGINT (Ctrl-C in the terminal that
+ * started the editor): every job is cancelled at its next batch boundary — a training keeps its checkpoint and says
+ * cancelled, with the signal as its note — its result is sent, then the process exits. A second signal exits at once.
+ */
+async function stopOnSignal(signal: keyof typeof SIGNAL_EXIT): Promise<void> {
+  if (stopping) process.exit(SIGNAL_EXIT[signal]);
+  stopping = true;
+  for (const c of running.values()) c.abort(`cancelled by ${signal}${signal === 'SIGTERM' ? ' (kill, docker stop or a cluster scheduler)' : ''}`);
+  await Promise.allSettled([...jobs]);
+  await lastSend;
+  process.exit(SIGNAL_EXIT[signal]);
+}
 
 async function handle(req: EngineRequest): Promise<void> {
   if (req.type === 'cancel') {
@@ -42,8 +66,15 @@ async function main(): Promise<void> {
       send({ type: 'log', level: 'error', message: `Ignored a malformed request: ${JSON.stringify(msg)}` });
       return;
     }
-    void handle(req);
+    if (stopping && req.type !== 'cancel') {
+      send({ type: 'error', id: req.id, kind: 'cancelled', message: 'The engine process is stopping (signal received).' });
+      return;
+    }
+    const job = handle(req);
+    jobs.add(job);
+    void job.finally(() => jobs.delete(job));
   });
+  for (const signal of Object.keys(SIGNAL_EXIT) as (keyof typeof SIGNAL_EXIT)[]) process.on(signal, () => void stopOnSignal(signal));
   // The parent going away (window closed, extension host crash) must not leave an orphan training job.
   process.on('disconnect', () => {
     for (const c of running.values()) c.abort();

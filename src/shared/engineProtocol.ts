@@ -36,7 +36,8 @@ export interface InfoResult { backend: string; threads: number; simd: boolean; v
 
 // ---- requests (parent -> engine) ----
 export interface ScanRequest { type: 'scan'; id: number; root: string; patientPattern?: string }
-export interface TrainRequest { type: 'train'; id: number; dataset: string; config: Partial<TrainConfig>; runDir?: string; resume?: string }
+/** force: take over the run folder's lock when another host holds it (a live process on this host is never overridden). */
+export interface TrainRequest { type: 'train'; id: number; dataset: string; config: Partial<TrainConfig>; runDir?: string; resume?: string; force?: boolean }
 /** runs: more run directories whose checkpoints join runDir's in a soft-voting ensemble (same classes; runDir's split). */
 export interface EvaluateRequest { type: 'evaluate'; id: number; runDir: string; runs?: string[]; split?: SplitName; data?: string; checkpoint?: CheckpointName }
 /** method: a CAM method id (src/engine/cam/methods; default 'gradcam'). */

@@ -13,6 +13,9 @@ export function formatPercent(value: number | null | undefined, digits = 1): str
   return v === null ? DASH : `${(v * 100).toFixed(digits)}%`;
 }
 
+/** Why a class of an evaluation shows n/a (eval file: `present: false`); the views print it under their tables. */
+export const NOT_PRESENT_NOTE = 'n/a: no image of this class in the evaluated set and never predicted; left out of the averages';
+
 /** Metrics in [0, 1] printed as in a classification report: 0.935. */
 export function formatMetric(value: number | null | undefined, digits = 3): string {
   const v = finite(value);

@@ -4,14 +4,15 @@
  * (webview.asWebviewUri of files in the run folders, which are in localResourceRoots).
  */
 import type { EpochRecord, RunStatus } from './engineProtocol';
-import type { CheckpointMeta, CheckpointName, EvalFile, Prediction } from './runFiles';
+import type { CheckpointMeta, CheckpointName, EvalFile, Prediction, RunningElsewhere } from './runFiles';
 
 // ---------- training panel ----------
 export interface TrainingRunView {
   runDir: string;
   id: string;
   arch: string;
-  status: RunStatus | 'interrupted';
+  /** 'running on <host>': trained on another host (its run.lock says which). */
+  status: RunStatus | 'interrupted' | RunningElsewhere;
   epochs: number;
   backend: string;
   classes: string[];

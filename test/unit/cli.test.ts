@@ -5,6 +5,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { generatePhantomDataset } from '../../src/cli/demo/phantom';
+import { notFoundMessage } from '../../src/cli/checks';
 import type { RunInfo } from '../../src/shared/runFiles';
 
 // The CLI as users run it: the esbuild bundle (npm test builds it first).
@@ -42,7 +43,7 @@ test('usage errors exit 2, failures exit 1 with one line and no stack trace', as
   const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('cxr-lab:'));
   assert.equal(lines.length, 1, r.stderr);
   assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace without --verbose');
-  assert.equal(cli('evaluate', path.join(tmp, 'nowhere')).status, 1);
+  assert.equal(cli('evaluate', path.join(tmp, 'nowhere')).status, 2, 'a missing run folder is a usage error (issue 10, item 7)');
 });
 
 test('--arch: help and checks from the model list; unknown names, or several for train, exit 2 before any scan', () => {
@@ -61,6 +62,76 @@ test('--arch: help and checks from the model list; unknown names, or several for
   const imported = cli('import-weights', nowhere, '--arch', 'alexnet', '--out', path.join(tmp, 'never'));
   assert.equal(imported.status, 2, imported.stderr);
   assert.ok(imported.stderr.includes(known), imported.stderr);
+});
+
+test('every option that can be checked without the data is checked first: exit 2 naming the flag, before any backend, scan or model work', () => {
+  const bad: [string[], RegExp][] = [
+    [['--epochs', '0'], /--epochs must be at least 1/],
+    [['--batch', '0'], /--batch must be at least 1/],
+    [['--lr', '0'], /--lr must be greater than 0/],
+    [['--image-size', '16'], /--image-size must be at least 32/],
+    [['--val-per-class=-1'], /--val-per-class must be 0 or more/],
+    [['--test-per-class=-2'], /--test-per-class must be 0 or more/],
+    [['--val-fraction', '1'], /--val-fraction must be in \[0, 1\)/],
+    [['--test-fraction=-0.1'], /--test-fraction must be in \[0, 1\)/],
+    [['--step-size', '0'], /--step-size must be at least 1/],
+    [['--gamma', '0'], /--gamma must be greater than 0 and at most 1/],
+    [['--gamma', '1.5'], /--gamma must be greater than 0 and at most 1/],
+    [['--seed', '1.5'], /--seed must be an integer/],
+    [['--seed=-1'], /--seed must be 0 or more/],
+    [['--early-stop=-1'], /--early-stop must be 0 or more/],
+    [['--micro-batch=-1'], /--micro-batch must be 0 or more/],
+    [['--width-multiplier', '0'], /--width-multiplier must be greater than 0/],
+    [['--patient-pattern', 'person\\d+'], /--patient-pattern .*needs a capture group/],
+    [['--patient-pattern', '(unclosed'], /--patient-pattern .*is not a valid regular expression/],
+    [['--pretrained', 'no-such-weights.pth'], /not found: no-such-weights\.pth/],
+  ];
+  for (const [args, message] of bad) {
+    const started = Date.now();
+    const r = cli('train', data, ...args);
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message, args.join(' '));
+    assert.doesNotMatch(r.stderr, /imageSize|batchSize|valPerClass|stepSize|Invalid option/, 'the flag as typed, not the config key');
+    assert.doesNotMatch(r.stderr + r.stdout, /backend:|Scanning|scan |\[#*\.*\]/, `${args.join(' ')}: no backend start, scan or progress`);
+    assert.ok(Date.now() - started < 20_000, `${args.join(' ')} took ${Date.now() - started} ms`);
+  }
+  const nowhere = path.join(tmp, 'nowhere');
+  const missing: [string[], string][] = [
+    [['train', nowhere], nowhere],
+    [['scan', nowhere], nowhere],
+    [['resume', nowhere], nowhere],
+    [['evaluate', nowhere], nowhere],
+    [['evaluate', tmp, '--data', nowhere], nowhere],
+    [['explain', nowhere, path.join(data, 'x.png')], nowhere],
+    [['explain', tmp, path.join(tmp, 'no-such-image.png')], path.join(tmp, 'no-such-image.png')],
+    [['import-weights', path.join(tmp, 'no-such.pth'), '--arch', 'resnet18', '--out', path.join(tmp, 'never')], path.join(tmp, 'no-such.pth')],
+  ];
+  for (const [args, file] of missing) {
+    const r = cli(...args);
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.ok(r.stderr.includes(`cxr-lab: not found: ${file}\n`), `${args.join(' ')}: ${r.stderr}`);
+    assert.doesNotMatch(r.stderr, /ENOENT|backend:/, args.join(' '));
+  }
+  // Deeper code's ENOENT reaches the top-level catch in the same words.
+  const enoent = Object.assign(new Error("ENOENT: no such file or directory, open '/runs/r1/checkpoints/best/model.json'"), { code: 'ENOENT', path: '/runs/r1/checkpoints/best/model.json' });
+  assert.equal(notFoundMessage(enoent), 'not found: /runs/r1/checkpoints/best/model.json');
+  assert.equal(notFoundMessage(new Error('other')), undefined);
+  const pattern = cli('scan', data, '--patient-pattern', 'person\\d+');
+  assert.equal(pattern.status, 2, pattern.stderr);
+  assert.match(pattern.stderr, /--patient-pattern .*needs a capture group/);
+});
+
+test('a class with 1 image is refused before training (exit 1, one line naming the class and its count)', async () => {
+  const one = path.join(tmp, 'one-image-class');
+  await fs.cp(data, one, { recursive: true });
+  const [klass] = (await fs.readdir(one, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  const files = (await fs.readdir(path.join(one, klass))).sort();
+  for (const f of files.slice(1)) await fs.rm(path.join(one, klass, f));
+  const r = cli('train', one, ...small, '--epochs', '1', '--out', path.join(tmp, 'never-trained'));
+  assert.equal(r.status, 1, r.stderr);
+  const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('cxr-lab:'));
+  assert.deepEqual(lines, [`cxr-lab: Class '${klass}' has 1 image: the split would leave it with no validation and no test image (asked 2 each). Add images of ${klass}, or move its folder out of the dataset.`]);
+  await assert.rejects(fs.access(path.join(tmp, 'never-trained')), 'no run folder for a refused split');
 });
 
 test('a run killed mid-training stays loadable and resumes to the end', async () => {

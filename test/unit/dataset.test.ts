@@ -6,6 +6,8 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { DatasetError, scanDataset, type DatasetScan, type HealthIssue } from '../../src/engine/dataset/scan';
 import { parseCsv } from '../../src/engine/dataset/metadata';
+import { scanSummary } from '../../src/engine/jobs/scan';
+import { issuesByFile } from '../../src/extension/dataset/datasetModel';
 import { SHARED_CXR, skipUnlessShared } from '../helpers/sharedData';
 
 
@@ -215,6 +217,40 @@ describe('scanDataset layouts and options', () => {
     const ac = new AbortController();
     const p = scanDataset(root, { signal: ac.signal, onProgress: (d) => { if (d === 3) ac.abort(); } });
     await assert.rejects(p, (e: Error) => e.name === 'AbortError');
+  });
+});
+
+describe('scanDataset reports broken and looping symlinks (issue 10, item 6)', () => {
+  test('a dangling link, a self-loop, a two-link loop: each in the health report and the Problems panel; a good link works', async () => {
+    const root = path.join(tmp, 'links');
+    await writeMany(path.join(root, 'COVID'), 3);
+    await writeMany(path.join(root, 'Normal'), 3);
+    const target = path.join(tmp, 'link-target.png');
+    await writeImage(target, { seed: 77 });
+    await fs.symlink(target, path.join(root, 'Normal', 'good.png'));
+    await fs.symlink(path.join(tmp, 'gone.png'), path.join(root, 'COVID', 'dangling.png'));
+    await fs.symlink('loop.png', path.join(root, 'COVID', 'loop.png')); // a -> a
+    await fs.symlink('ping.png', path.join(root, 'COVID', 'pong.png')); // ping -> pong -> ping
+    await fs.symlink('pong.png', path.join(root, 'COVID', 'ping.png'));
+    const scan = await scanDataset(root);
+    assert.ok(scan.items.some((i) => i.rel === 'Normal/good.png'), 'a link to a valid image is used');
+    assert.equal(scan.items.length, 7);
+    const broken = byKind(scan, 'broken-link');
+    assert.deepEqual(broken.map((i) => i.message).sort(), ['dangling', 'loop', 'ping', 'pong'].map((n) => `COVID/${n}.png is a broken or looping symlink; left out.`));
+    assert.ok(broken.every((i) => i.className === 'COVID' && i.file === path.join(root, 'COVID', path.basename(i.file!))));
+    assert.equal(scan.excluded.filter((e) => e.reason.startsWith('broken-link')).length, 4);
+    // The extension's Problems panel shows every issue that names a file.
+    const problems = issuesByFile(await scanSummary({ root, emit: () => {} }));
+    assert.match(problems.get(path.join(root, 'COVID', 'loop.png'))?.[0].message ?? '', /^COVID\/loop\.png is a broken or looping symlink; left out\.$/);
+  });
+
+  test('a dataset of only broken links says so, not "No image files were found"', async () => {
+    const root = path.join(tmp, 'only-links');
+    await fs.mkdir(path.join(root, 'A'), { recursive: true });
+    await fs.symlink(path.join(tmp, 'nowhere.png'), path.join(root, 'A', 'x.png'));
+    await fs.symlink('y.png', path.join(root, 'A', 'y.png'));
+    await assert.rejects(scanDataset(root), (e) => e instanceof DatasetError && !/No image files/.test(e.message)
+      && /2 image files .* broken or looping symlinks \(e\.g\. A\/x\.png\)/.test(e.message));
   });
 });
 

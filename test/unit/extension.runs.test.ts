@@ -8,6 +8,7 @@ import { listRuns, readHistoryFile, viewStatus } from '../../src/extension/runs/
 import { pidAlive } from '../../src/extension/runs/pidAlive';
 import { childNodes, nodeView, rootNodes, runDescription, type RunNode } from '../../src/extension/runs/runTreeModel';
 import { toTreeItem } from '../../src/extension/runs/runsTree';
+import { summarizeEval } from '../../src/extension/evaluation/evalFile';
 import { epoch, evalFile, meta, tempWorkspace, writeRun } from '../fakes/runFixtures';
 
 const deadPid = (): number => spawnSync(process.execPath, ['-e', '']).pid!;
@@ -84,6 +85,15 @@ test('children: best and last checkpoints with epoch and val loss, then metrics 
   assert.equal(nodeView(metrics[0]).description, '87.5%');
   assert.equal(nodeView(metrics[3]).description, 'P 0.600 · R 0.700 · F1 0.650 · n 8');
   assert.equal(new Set([...kids, ...metrics].map((k) => nodeView(k).id)).size, kids.length + metrics.length, 'tree ids are unique');
+  // A class with no image in the evaluated set that was never predicted: n/a, not F1 0.
+  const na = evalFile('na', 0.9);
+  na.perClass[2] = { ...na.perClass[2], tp: 0, fp: 0, fn: 0, precision: 0, recall: 0, f1: 0, support: 0, present: false };
+  const naRun = { ...(kids[2] as Extract<RunNode, { kind: 'eval' }>), evaluation: summarizeEval(na, '/x/eval/na.json') };
+  const naMetrics = childNodes(naRun);
+  assert.equal(nodeView(naMetrics[4]).description, 'n/a · n 0');
+  assert.equal(nodeView(naMetrics[4]).tooltip, 'n/a: no image of this class in the evaluated set and never predicted; left out of the averages');
+  assert.equal(nodeView(naMetrics[4]).accessibilityLabel, 'pneumonia, n/a: no image of this class in the evaluated set and never predicted; left out of the averages');
+  assert.equal(nodeView(naMetrics[3]).description, 'P 0.600 · R 0.700 · F1 0.650 · n 8');
 });
 
 test('accessible names: status and numbers in words, not the tooltip path; the visible label comes first', async () => {

@@ -108,6 +108,19 @@ test('macro F1 is the mean of per-class F1, not F1 of the mean precision and rec
   assert.ok(Math.abs(r.macro.f1 - f1OfMeans) > 1e-3, 'this case must tell the two definitions apart');
 });
 
+test('a class with no image that is never predicted is n/a: marked present: false, left out of the averages (sklearn default labels)', () => {
+  const r = computeMetrics([0, 0, 1, 1, 1], [0, 1, 1, 1, 0], ['a', 'b', 'c']);
+  assert.deepEqual(r.perClass.map((c) => c.present), [undefined, undefined, false], 'only the n/a class carries the flag');
+  assert.deepEqual([r.perClass[2].support, r.perClass[2].f1, r.perClass[2].precision, r.perClass[2].recall], [0, 0, 0, 0]);
+  close(r.macro.f1, (r.perClass[0].f1 + r.perClass[1].f1) / 2, 'macro F1 over a and b');
+  close(r.macro.precision, (r.perClass[0].precision + r.perClass[1].precision) / 2, 'macro precision over a and b');
+  close(r.weighted.f1, (2 * r.perClass[0].f1 + 3 * r.perClass[1].f1) / 5, 'weighted F1');
+  // Predicted but never true: support 0, yet present (sklearn counts it, with F1 0).
+  const predicted = computeMetrics([0, 0, 1], [0, 2, 1], ['a', 'b', 'c']);
+  assert.equal(predicted.perClass[2].present, undefined);
+  close(predicted.macro.f1, (predicted.perClass[0].f1 + predicted.perClass[1].f1 + 0) / 3, 'macro F1 over all three');
+});
+
 test('rejects labels outside the class list and mismatched lengths', () => {
   assert.throws(() => computeMetrics([0, 2], [0, 1], ['a', 'b']), RangeError);
   assert.throws(() => computeMetrics([0, 1], [0, -1], ['a', 'b']), RangeError);

@@ -4,6 +4,7 @@ import { createRng } from '../../src/engine/random';
 import type { DatasetScan, ImageItem, SplitName } from '../../src/engine/dataset/scan';
 import { scanDataset } from '../../src/engine/dataset/scan';
 import { patientsInSeveralSplits, splitDataset, splitFromRecord, splitToRecord, type DatasetSplit } from '../../src/engine/dataset/split';
+import { DatasetError } from '../../src/engine/errors';
 import { SHARED_CXR, skipUnlessShared } from '../helpers/sharedData';
 
 
@@ -168,6 +169,32 @@ describe('splitDataset', () => {
     const s = splitDataset(scan, { seed: 1 });
     assert.deepEqual(patientsInSeveralSplits(s), ['same']);
     assert.ok(s.warnings.some((w) => /1 patient has images in more than one/.test(w)));
+  });
+
+  test('a split that leaves a class with no validation or test image is refused, unless that count is 0 on purpose (issue 10, item 8)', () => {
+    const refused = (message: string) => (e: unknown) => e instanceof DatasetError && (e as Error).message === message;
+    assert.throws(() => splitDataset(fakeScan([30, 1]), { seed: 1 }), refused(
+      "Class 'class1' has 1 image: the split would leave it with no validation and no test image (asked 60 each). Add images of class1, or move its folder out of the dataset."));
+    assert.throws(() => splitDataset(fakeScan([30, 3]), { seed: 1, valPerClass: 60, testPerClass: 30 }), refused(
+      "Class 'class1' has 3 images: the split would leave it with no validation image (asked 60). Add images of class1, or move its folder out of the dataset."));
+    assert.throws(() => splitDataset(fakeScan([30, 3]), { seed: 1, valFraction: 0.5, testFraction: 0.1 }), refused(
+      "Class 'class1' has 3 images: the split would leave it with no test image (asked 10%). Add images of class1, or set --test-per-class 0 to keep no test images for all classes."));
+    assert.throws(() => splitDataset(fakeScan([40, 40], (c) => (c === 1 ? 'one-patient' : undefined)), { seed: 1, valPerClass: 10, testPerClass: 10 }), refused(
+      "Class 'class1' has 40 images: the split would leave it with no validation and no test image (asked 10 each), because all images of a patient stay on one side. Add images of class1, or move its folder out of the dataset."));
+    // 0 on purpose: no refusal; today's warning for fewer images than asked stays.
+    const noTest = splitDataset(fakeScan([30, 3]), { seed: 1, testPerClass: 0 });
+    assert.deepEqual([perClass(noTest.val, 2), perClass(noTest.test, 2)], [[30 / 2, 1], [0, 0]]);
+    assert.ok(noTest.warnings.some((w) => /class1 has only 3 images to split/.test(w)), noTest.warnings.join('\n'));
+    assert.doesNotThrow(() => splitDataset(fakeScan([30, 1]), { seed: 1, valPerClass: 0, testPerClass: 0 }));
+    assert.doesNotThrow(() => splitDataset(fakeScan([30, 3]), { seed: 1, valFraction: 0.5, testFraction: 0 }));
+    // Preset folders: a class with no image in an existing val/ or test/ folder is refused the same way.
+    const preset = fakeScan([20, 20], undefined, (c, i) => (c === 1 && i % 3 === 1 ? 'train' : (['train', 'val', 'test'] as const)[i % 3]));
+    assert.throws(() => splitDataset(preset, { seed: 1 }), refused(
+      "Class 'class1' has 20 images, none in the val folder: the split would leave it with no validation image. Add images of class1 to the val folder, or move its folder out of the dataset."));
+    // The Dataset view's preview of the default split reports instead of refusing.
+    const preview = splitDataset(fakeScan([30, 1]), { seed: 1, allowEmptyClasses: true });
+    assert.equal(preview.emptyClasses.length, 1);
+    assert.match(preview.emptyClasses[0], /^Class 'class1' has 1 image: /);
   });
 
   test('record round trip; new files are left out and missing ones reported', () => {

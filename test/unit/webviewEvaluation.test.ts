@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import type { EvaluationView, PredictionRow, SummaryRow } from '../../src/shared/webviewProtocol';
 import {
-  bestScores, columnTotals, confidence, isCurrentRow, matrixCells, metricRows, predictionsForCell, rowNormalised, rowTotals, shadeAlpha, sortSummary,
+  bestScores, columnTotals, confidence, isCurrentRow, matrixCells, metricCell, metricRows, predictionsForCell, rowNormalised, rowTotals, shadeAlpha, sortSummary,
 } from '../../src/webview/evaluation/matrixModel';
 import { initialEvaluationState, reduceEvaluation, toggleCell, toggleSort } from '../../src/webview/evaluation/state';
 
@@ -66,6 +66,16 @@ test('metric rows: one per class, then macro, weighted and overall accuracy over
   assert.equal(summary[1].precision, 0.7);
   assert.equal(summary[2].accuracy, 11 / 14);
   assert.ok(summary.every((r) => r.support === 14));
+});
+
+test('metricRows: a class with no image that was never predicted is n/a, with the note under the table', () => {
+  const perClass = view().perClass.map((c, k) => (k === 2 ? { ...c, tp: 0, fp: 0, fn: 0, tn: 14, precision: 0, recall: 0, f1: 0, support: 0, present: false as const } : c));
+  const { classes: rows, naNote } = metricRows(view({ perClass }));
+  assert.deepEqual(rows.map((r) => r.na === true), [false, false, true]);
+  assert.deepEqual(rows.map((r) => metricCell(r, 'f1')), ['0.750', '0.750', 'n/a']);
+  assert.equal(metricCell(rows[2], 'accuracy'), 'n/a');
+  assert.equal(naNote, 'n/a: no image of this class in the evaluated set and never predicted; left out of the averages');
+  assert.equal(metricRows(view()).naNote, undefined, 'no note when every class is present');
 });
 
 const rows: SummaryRow[] = [

@@ -78,16 +78,21 @@ export async function assignPatients(root: string, items: ImageItem[], patientPa
 }
 
 export function compilePatientPattern(pattern: string): RegExp {
+  const problem = patientPatternProblem(pattern);
+  if (problem) throw new DatasetError(`The patient pattern ${pattern} ${problem}.`);
+  return new RegExp(pattern);
+}
+
+/** What is wrong with a patient pattern ("is not a valid regular expression (…)", "needs a capture group …"), or undefined. */
+export function patientPatternProblem(pattern: string): string | undefined {
   let re: RegExp;
   try {
     re = new RegExp(pattern);
   } catch (e) {
-    throw new DatasetError(`The patient pattern ${pattern} is not a valid regular expression (${e instanceof Error ? e.message : String(e)}).`);
+    return `is not a valid regular expression (${e instanceof Error ? e.message : String(e)})`;
   }
-  if (new RegExp(`${re.source}|`).exec('')!.length < 2) {
-    throw new DatasetError(`The patient pattern ${pattern} needs a capture group, e.g. (person\\d+), whose match is the patient id.`);
-  }
-  return re;
+  if (new RegExp(`${re.source}|`).exec('')!.length < 2) return 'needs a capture group, e.g. (person\\d+), whose match is the patient id';
+  return undefined;
 }
 
 interface PatientTable {

@@ -47,7 +47,16 @@ export async function scanDataset(root: string, opts: ScanOptions = {}): Promise
   opts.signal?.throwIfAborted();
 
   const issues: HealthIssue[] = [];
+  const excluded: DatasetScan['excluded'] = [];
+  /** Image-named links that lead nowhere, per class ('' outside class folders). */
+  const brokenImages = new Map<string, string[]>();
+  const brokenLink = (file: string, rel: string, className?: string) => {
+    issues.push({ severity: 'error', kind: 'broken-link', file, ...(className ? { className } : {}), message: `${rel} is a broken or looping symlink; left out.` });
+    excluded.push({ file, reason: 'broken-link: a broken or looping symlink' });
+    if (isImageName(file)) brokenImages.set(className ?? '', [...(brokenImages.get(className ?? '') ?? []), rel]);
+  };
   const top = await listVisible(root);
+  for (const b of top.broken) brokenLink(path.join(root, b), b);
   const splitDirs = top.dirs.filter((d) => SPLIT_FOLDERS[d.toLowerCase()] !== undefined);
   const splitDirsWithClasses = [];
   for (const d of splitDirs) if ((await listVisible(path.join(root, d))).dirs.length > 0) splitDirsWithClasses.push(d);
@@ -64,6 +73,7 @@ export async function scanDataset(root: string, opts: ScanOptions = {}): Promise
       }
       const split = SPLIT_FOLDERS[d.toLowerCase()];
       const inner = await listVisible(path.join(root, d));
+      for (const b of inner.broken) brokenLink(path.join(root, d, b), `${d}/${b}`);
       for (const c of inner.dirs) classDirs.push({ split, className: c, dir: path.join(root, d, c), rel: `${d}/${c}` });
       for (const f of inner.files) if (isImageName(f)) strayImage(`${d}/${f}`, `directly in ${d}/`);
     }
@@ -84,10 +94,10 @@ export async function scanDataset(root: string, opts: ScanOptions = {}): Promise
 
   // Walk class folders: images become candidates, anything else is a stray file.
   const candidates: Candidate[] = [];
-  const excluded: DatasetScan['excluded'] = [];
   let strayCount = 0;
   for (const cd of classDirs) {
-    const files = await walkFiles(cd.dir);
+    const { files, broken } = await walkFiles(cd.dir);
+    for (const b of broken) brokenLink(b, `${cd.rel}/${path.relative(cd.dir, b).split(path.sep).join('/')}`, cd.className);
     const unknown = forced !== undefined && !forced.includes(cd.className);
     let unknownCount = 0;
     for (const f of files) {
@@ -124,12 +134,19 @@ export async function scanDataset(root: string, opts: ScanOptions = {}): Promise
   const emptyClasses = (forced ?? folderClasses).filter((c) => !usableCount.get(c) && folderClasses.includes(c));
   for (const c of emptyClasses) {
     const tried = candidates.filter((k) => k.className === c).length;
-    const why = tried === 0 ? 'has no image files' : `has no usable image (all ${tried} failed to decode)`;
+    const links = brokenImages.get(c)?.length ?? 0;
+    const why = tried === 0
+      ? (links > 0 ? `has no usable image (its ${links} image file${links === 1 ? ' is a broken or looping symlink' : 's are broken or looping symlinks'})` : 'has no image files')
+      : `has no usable image (all ${tried} failed to decode${links > 0 ? `, ${links} more ${links === 1 ? 'is a broken or looping symlink' : 'are broken or looping symlinks'}` : ''})`;
     issues.push({ severity: 'warning', kind: 'empty-class', className: c, message: forced ? `Class folder ${c} ${why}.` : `Class folder ${c} ${why}, so ${c} is not used as a class.` });
   }
   const classes = forced ? [...forced] : folderClasses.filter((c) => usableCount.get(c));
-  if (usable.length === 0 && forced && candidates.length === 0 && excluded.length > 0) {
+  const allBroken = [...brokenImages].filter(([c]) => c !== '' && (!forced || forced.includes(c))).flatMap(([, rels]) => rels).sort(compare);
+  if (usable.length === 0 && forced && candidates.length === 0 && allBroken.length === 0 && excluded.some((e) => e.reason.startsWith('class folder'))) {
     throw new DatasetError(`No class folder in ${root} matches the model's classes (${listText(forced)}).`);
+  }
+  if (usable.length === 0 && candidates.length === 0 && allBroken.length > 0) {
+    throw new DatasetError(`No image in the class folders of ${root} can be read: all ${allBroken.length} image file${allBroken.length === 1 ? ' is a broken or looping symlink' : 's are broken or looping symlinks'} (e.g. ${allBroken[0]}).`);
   }
   if (usable.length === 0) {
     const first = excluded.find((e) => !e.reason.startsWith('class folder'));
@@ -180,33 +197,39 @@ async function probeAll(cands: Candidate[], verify: boolean, opts: ScanOptions):
   return out;
 }
 
-/** Non-hidden entries of a folder, sorted; symlinks are followed. */
-async function listVisible(dir: string): Promise<{ dirs: string[]; files: string[] }> {
+/** Non-hidden entries of a folder, sorted; symlinks are followed, and those that lead nowhere (dangling, or a loop) are `broken`. */
+async function listVisible(dir: string): Promise<{ dirs: string[]; files: string[]; broken: string[] }> {
   const dirs: string[] = [];
   const files: string[] = [];
+  const broken: string[] = [];
   for (const e of await fs.readdir(dir, { withFileTypes: true })) {
     if (e.name.startsWith('.')) continue;
     let isDir = e.isDirectory();
     let isFile = e.isFile();
     if (e.isSymbolicLink()) {
-      const s = await fs.stat(path.join(dir, e.name)).catch(() => undefined);
+      const s = await fs.stat(path.join(dir, e.name)).catch(() => undefined); // ENOENT: dangling; ELOOP: a loop
+      if (!s) broken.push(e.name);
       isDir = !!s?.isDirectory();
       isFile = !!s?.isFile();
     }
     if (isDir) dirs.push(e.name);
     else if (isFile) files.push(e.name);
   }
-  return { dirs: dirs.sort(compare), files: files.sort(compare) };
+  return { dirs: dirs.sort(compare), files: files.sort(compare), broken: broken.sort(compare) };
 }
 
-/** All non-hidden files under `dir` (nested folders too, like ImageFolder); a symlink loop is walked once. */
-async function walkFiles(dir: string, seen = new Set<string>()): Promise<string[]> {
+/** All non-hidden files under `dir` (nested folders too, like ImageFolder) and the broken links among them; a symlink loop of folders is walked once. */
+async function walkFiles(dir: string, seen = new Set<string>()): Promise<{ files: string[]; broken: string[] }> {
   const real = await fs.realpath(dir);
-  if (seen.has(real)) return [];
+  if (seen.has(real)) return { files: [], broken: [] };
   seen.add(real);
-  const { dirs, files } = await listVisible(dir);
-  const out = files.map((f) => path.join(dir, f));
-  for (const d of dirs) out.push(...(await walkFiles(path.join(dir, d), seen)));
+  const { dirs, files, broken } = await listVisible(dir);
+  const out = { files: files.map((f) => path.join(dir, f)), broken: broken.map((f) => path.join(dir, f)) };
+  for (const d of dirs) {
+    const sub = await walkFiles(path.join(dir, d), seen);
+    out.files.push(...sub.files);
+    out.broken.push(...sub.broken);
+  }
   return out;
 }
 

@@ -9,6 +9,7 @@
  * seed and the set of files (items are sorted by path first), not on file-system order.
  */
 import { createRng, type Rng } from '../random';
+import { DatasetError } from './errors';
 import type { DatasetScan, ImageItem, SplitName } from './scan';
 
 export interface SplitOptions {
@@ -19,6 +20,12 @@ export interface SplitOptions {
   /** Fraction of each class for validation; overrides valPerClass. */
   valFraction?: number;
   testFraction?: number;
+  /**
+   * A split that leaves a class with images without any validation or test image is refused (DatasetError), unless
+   * that split's count or fraction is 0 on purpose. With this set it is listed in `emptyClasses` instead (the
+   * Dataset view's preview of the default split).
+   */
+  allowEmptyClasses?: boolean;
 }
 
 export interface DatasetSplit {
@@ -28,6 +35,8 @@ export interface DatasetSplit {
   groupedBy: 'patient' | 'file';
   seed: number;
   warnings: string[];
+  /** One sentence per class left without validation or test images (only with `allowEmptyClasses`; else refused). */
+  emptyClasses: string[];
 }
 
 export const DEFAULT_PER_CLASS = 60;
@@ -54,7 +63,49 @@ export function splitDataset(scan: DatasetScan, opts: SplitOptions): DatasetSpli
 
   const split = collect(items, where, scan, opts.seed, warnings);
   addLeakWarning(split);
+  split.emptyClasses = emptyClassProblems(split, scan, want, opts);
+  if (split.emptyClasses.length > 0 && !opts.allowEmptyClasses) {
+    const [first, ...others] = split.emptyClasses;
+    const more = others.map((p) => p.slice(0, p.indexOf(' has ')).replace(/^Class /, ''));
+    throw new DatasetError(more.length === 0 ? first : `${first} The same holds for ${more.length === 1 ? 'class' : 'classes'} ${more.join(', ')}.`);
+  }
   return split;
+}
+
+/**
+ * Classes with images that the split leaves without a validation or a test image although that side was asked
+ * for (a count or fraction above 0): evaluation could not score them, and validation would not see them.
+ */
+function emptyClassProblems(split: DatasetSplit, scan: DatasetScan, carved: Record<Side, boolean>, opts: SplitOptions): string[] {
+  const problems: string[] = [];
+  const total = countByLabel(scan.items, scan.classes.length);
+  const got = { val: countByLabel(split.val, scan.classes.length), test: countByLabel(split.test, scan.classes.length) };
+  const word: Record<Side, string> = { val: 'validation', test: 'test' };
+  scan.classes.forEach((name, c) => {
+    const n = total[c];
+    if (n === 0) return; // a forced class with no images: the scan reported it
+    const images = `${n} image${n === 1 ? '' : 's'}`;
+    const asked = (side: Side): string => {
+      const fraction = side === 'val' ? opts.valFraction : opts.testFraction;
+      return fraction !== undefined ? `${+(fraction * 100).toFixed(2)}%` : String((side === 'val' ? opts.valPerClass : opts.testPerClass) ?? DEFAULT_PER_CLASS);
+    };
+    const onPurpose = (side: Side) => asked(side) === '0' || asked(side) === '0%';
+    const missing = (['val', 'test'] as const).filter((side) => got[side][c] === 0 && !onPurpose(side));
+    if (missing.length === 0) return;
+    const advice = missing.includes('val')
+      ? `Add images of ${name}${carved.val ? '' : ' to the val folder'}, or move its folder out of the dataset.`
+      : `Add images of ${name}${carved.test ? '' : ' to the test folder'}, or set --test-per-class 0 to keep no test images for all classes.`;
+    const preset = missing.filter((side) => !carved[side]);
+    if (preset.length > 0) {
+      problems.push(`Class '${name}' has ${images}, none in the ${preset.join(' and ')} folder${preset.length > 1 ? 's' : ''}: the split would leave it with no ${missing.map((s) => word[s]).join(' and no ')} image. ${advice}`);
+      return;
+    }
+    const asks = missing.map(asked);
+    const askText = asks.length === 1 ? asks[0] : asks[0] === asks[1] ? `${asks[0]} each` : asks.join(' and ');
+    const grouped = missing.some((side) => split.warnings.some((w) => w.startsWith(`Class ${name}: ${word[side]} has 0 images instead of`))) ? ', because all images of a patient stay on one side' : '';
+    problems.push(`Class '${name}' has ${images}: the split would leave it with no ${missing.map((s) => word[s]).join(' and no ')} image (asked ${askText})${grouped}. ${advice}`);
+  });
+  return problems;
 }
 
 /** rel -> split, written as split.json; keys sorted so the file is stable. */
@@ -189,7 +240,7 @@ function carve(pool: ImageItem[], classes: string[], want: Record<Side, boolean>
 }
 
 function collect(items: ImageItem[], where: Map<ImageItem, SplitName>, scan: DatasetScan, seed: number, warnings: string[]): DatasetSplit {
-  const split: DatasetSplit = { train: [], val: [], test: [], groupedBy: scan.patientSource === 'none' ? 'file' : 'patient', seed, warnings };
+  const split: DatasetSplit = { train: [], val: [], test: [], groupedBy: scan.patientSource === 'none' ? 'file' : 'patient', seed, warnings, emptyClasses: [] };
   for (const it of items) {
     const s = where.get(it);
     if (s) split[s].push(it);

@@ -18,7 +18,7 @@ export interface ImageItem {
 
 export interface HealthIssue {
   severity: 'error' | 'warning' | 'info';
-  /** 'empty-file' | 'not-image' | 'truncated' | 'unreadable' | 'unsupported-format' | 'empty-class' | 'empty-class-in-split'
+  /** 'empty-file' | 'not-image' | 'truncated' | 'unreadable' | 'unsupported-format' | 'broken-link' | 'empty-class' | 'empty-class-in-split'
    *  | 'tiny-class' | 'single-class' | 'mixed-channels' | 'stray-file' | 'stray-folder' | 'unknown-class' | 'missing-class'
    *  | 'class-imbalance' | 'patient-unknown' | 'metadata-*' */
   kind: string;

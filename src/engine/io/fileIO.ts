@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { describeWeightsProblem, weightsBytes } from '../../shared/runFiles';
 import { writeFileAtomic } from './atomic';
 
 /**
@@ -35,11 +36,32 @@ export function fileIO(dir: string): tf.io.IOHandler {
         const buffers: Uint8Array[] = [];
         for (const group of manifest) {
           specs.push(...group.weights);
-          for (const p of group.paths) buffers.push(await fs.readFile(path.join(dir, p)));
+          const files = group.paths.map((p) => path.join(dir, p));
+          let size = 0;
+          for (const f of files) {
+            const b = await fs.readFile(f);
+            buffers.push(b);
+            size += b.byteLength;
+          }
+          // A short file otherwise fails inside tfjs ("byte length of Float32Array should be a multiple of 4") naming no file.
+          const expected = knownBytes(group.weights);
+          if (expected !== undefined && size !== expected) {
+            const problem = describeWeightsProblem({ kind: size < expected ? 'truncated' : 'oversized', file: files.at(-1) ?? dir, size, expected });
+            throw new Error(`${problem}; it cannot be loaded.`);
+          }
         }
         const total = Buffer.concat(buffers);
         return [specs, total.buffer.slice(total.byteOffset, total.byteOffset + total.byteLength)];
       });
     },
   };
+}
+
+/** Bytes a weight group needs, or undefined for a dtype without a fixed size (left to tfjs). */
+function knownBytes(weights: tf.io.WeightsManifestEntry[]): number | undefined {
+  try {
+    return weightsBytes(weights);
+  } catch {
+    return undefined;
+  }
 }

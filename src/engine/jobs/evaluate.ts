@@ -44,7 +44,7 @@ export async function evaluateRun(o: EvaluateOptions): Promise<EvalResult> {
   if (members.length > 1) name = `${name}-ensemble-${ensembleKey(members)}`;
 
   const predicted = await predictMembers(members, items, {
-    checkpoint: o.checkpoint, signal: o.signal,
+    checkpoint: o.checkpoint, signal: o.signal, log: (message) => o.emit({ type: 'log', level: 'warn', message }),
     onBatch: (member, done, total) => o.emit({ type: 'progress', phase: 'evaluate', done, total, ...(members.length > 1 ? { message: `model ${member + 1}/${members.length}` } : {}) }),
   });
   if (o.signal?.aborted) throw new CancelledError();

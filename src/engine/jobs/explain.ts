@@ -26,7 +26,7 @@ export async function explainImages(o: ExplainOptions): Promise<ExplainResult> {
   if (o.classIndex !== undefined && !(o.classIndex >= 0 && o.classIndex < classes.length)) {
     throw new Error(`Class ${o.classIndex} does not exist; this run's classes are ${classes.map((c, i) => `${i}=${c}`).join(', ')}.`);
   }
-  const { model } = await openRunCheckpoint(run, o.checkpoint);
+  const { model } = await openRunCheckpoint(run, o.checkpoint, (message) => o.emit({ type: 'log', level: 'warn', message }));
   const layer = o.layer ?? run.info.model.camLayer;
   if (!model.layers.some((l) => l.name === layer)) {
     const last = model.layers.slice(-8).map((l) => l.name).join(', ');

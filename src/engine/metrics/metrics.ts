@@ -1,6 +1,7 @@
 /**
  * Classification metrics computed by their definitions, matching scikit-learn
- * (confusion_matrix, precision_recall_fscore_support with zero_division=0, accuracy_score);
+ * (confusion_matrix, precision_recall_fscore_support with zero_division=0, accuracy_score); per-class values for every
+ * class (sklearn with `labels`), averages over the classes in the true or predicted labels (sklearn's default);
  * checked against sklearn on fixtures in test/fixtures/metrics.
  */
 
@@ -58,16 +59,20 @@ export function computeMetrics(yTrue: ArrayLike<number>, yPred: ArrayLike<number
       // sklearn's F-beta form (beta = 1): equals 2PR/(P+R) but is defined when P or R is undefined.
       f1: safeDiv(2 * tp, 2 * tp + fp + fn),
       support: rowSum,
+      // Neither a true nor a predicted label: n/a, not an F1 of 0 (sklearn's default labels leave it out).
+      ...(rowSum === 0 && colSum === 0 ? { present: false as const } : {}),
     };
   });
 
   let correct = 0;
   for (let i = 0; i < k; i++) correct += confusion[i][i];
 
+  // Averages over the classes in yTrue or yPred, as sklearn does when `labels` is not passed.
+  const present = perClass.filter((c) => c.present !== false);
   const mean = (pick: (c: ClassMetrics) => number): number =>
-    perClass.reduce((s, c) => s + pick(c), 0) / k;
+    safeDiv(present.reduce((s, c) => s + pick(c), 0), present.length);
   const weightedMean = (pick: (c: ClassMetrics) => number): number =>
-    safeDiv(perClass.reduce((s, c) => s + pick(c) * c.support, 0), total);
+    safeDiv(present.reduce((s, c) => s + pick(c) * c.support, 0), total);
 
   return {
     classes: [...classes],

@@ -23,6 +23,8 @@ export interface MemberPrediction {
 export interface EnsembleOptions {
   checkpoint?: CheckpointName;
   signal?: AbortSignal;
+  /** One line when a checkpoint is read from the complete copy a crash left mid-swap. */
+  log?: (message: string) => void;
   onBatch?: (member: number, done: number, total: number) => void;
 }
 
@@ -30,7 +32,7 @@ export interface EnsembleOptions {
 export async function predictMembers(members: RunStore[], items: ImageItem[], o: EnsembleOptions): Promise<MemberPrediction[]> {
   const out: MemberPrediction[] = [];
   for (const [i, run] of members.entries()) {
-    const { model, meta } = await openRunCheckpoint(run, o.checkpoint);
+    const { model, meta } = await openRunCheckpoint(run, o.checkpoint, o.log);
     try {
       const predictions = await predictItems(model, items, {
         imageSize: run.info.config.imageSize, normalization: run.info.model.normalization as Normalization,

@@ -9,6 +9,7 @@ import { splitToRecord, type DatasetSplit } from '../dataset/split';
 import type { BackendInfo } from '../backend';
 import { engineVersions } from '../versions';
 import { RunError } from '../errors';
+import { acquireRunLock, type HeldRunLock, type RunLockOptions } from './runLock';
 
 /** `.cxr-lab/runs/<yyyymmdd-hhmmss>-<arch>` under the current directory. */
 export function defaultRunDir(arch: string, now = new Date()): string {
@@ -25,7 +26,8 @@ export interface NewRun {
 
 /** Reads and writes one run directory; every write is atomic so a killed process leaves readable files. */
 export class RunStore {
-  private constructor(readonly dir: string, public info: RunInfo) {}
+  /** `lock`: run.lock, held while this store trains the run (create, resume). */
+  private constructor(readonly dir: string, public info: RunInfo, readonly lock?: HeldRunLock) {}
 
   static async open(dir: string): Promise<RunStore> {
     const abs = path.resolve(dir);
@@ -34,8 +36,34 @@ export class RunStore {
     return new RunStore(abs, info);
   }
 
-  static async create(dir: string, r: NewRun): Promise<RunStore> {
+  /** An existing run, to train on: its lock is taken (a live holder is refused with one sentence naming it), run.json re-read under it. */
+  static async resume(dir: string, lockOptions: RunLockOptions = {}): Promise<RunStore> {
+    const abs = (await RunStore.open(dir)).dir;
+    const lock = await acquireRunLock(abs, lockOptions);
+    try {
+      return new RunStore(abs, (await RunStore.open(abs)).info, lock);
+    } catch (e) {
+      await lock.release();
+      throw e;
+    }
+  }
+
+  /**
+   * A new run: the lock first (creating the folder), then the "already holds a run" check and the files, so two
+   * processes given one --out cannot both pass the check; the loser is refused with one sentence naming the holder.
+   */
+  static async create(dir: string, r: NewRun, lockOptions: RunLockOptions = {}): Promise<RunStore> {
     const abs = path.resolve(dir);
+    const lock = await acquireRunLock(abs, lockOptions);
+    try {
+      return await RunStore.createLocked(abs, r, lock);
+    } catch (e) {
+      await lock.release();
+      throw e;
+    }
+  }
+
+  private static async createLocked(abs: string, r: NewRun, lock: HeldRunLock): Promise<RunStore> {
     const exists = await fs.access(path.join(abs, RUN_FILES.run)).then(() => true, () => false);
     if (exists) throw new RunError(`${abs} already holds a run; choose another --out or resume it.`);
     const now = new Date().toISOString();
@@ -53,7 +81,12 @@ export class RunStore {
     await writeJsonAtomic(path.join(abs, RUN_FILES.split), toSplitFile(splitToRecord(r.split)));
     await writeFileAtomic(path.join(abs, RUN_FILES.history), '');
     await writeJsonAtomic(path.join(abs, RUN_FILES.run), info);
-    return new RunStore(abs, info);
+    return new RunStore(abs, info, lock);
+  }
+
+  /** Deletes run.lock if this store holds it; idempotent. */
+  async releaseLock(): Promise<void> {
+    await this.lock?.release();
   }
 
   async update(patch: Partial<RunInfo>): Promise<void> {

@@ -1,40 +1,52 @@
 import { z } from 'zod';
 import type { TrainConfig } from '../../shared/engineProtocol';
+import { patientPatternProblem } from '../dataset/metadata';
 import { ConfigError } from '../errors';
+
+/** The rules, each worded to follow an option's name ("--image-size must be at least 32", "imageSize must be …"). */
+const whole = (min: number, rule: string) => z.number().int('must be a whole number').min(min, rule);
+const fraction = z.number().min(0, 'must be in [0, 1)').lt(1, 'must be in [0, 1)');
 
 /** The reference recipe: Adam 1e-4, batch 20, 25 epochs, StepLR ÷10 every 3 epochs, 60 per class for val and test. */
 const trainConfigSchema = z.object({
-  arch: z.string().min(1).default('densenet121'),
-  epochs: z.number().int().positive().default(25),
-  batchSize: z.number().int().positive().default(20),
-  microBatch: z.number().int().nonnegative().default(0),
-  lr: z.number().positive().default(1e-4),
-  imageSize: z.number().int().min(16).max(1024).default(224),
-  valPerClass: z.number().int().nonnegative().default(60),
-  testPerClass: z.number().int().nonnegative().default(60),
-  valFraction: z.number().min(0).max(0.9).optional(),
-  testFraction: z.number().min(0).max(0.9).optional(),
+  arch: z.string().min(1, 'must name an architecture').default('densenet121'),
+  epochs: whole(1, 'must be at least 1').default(25),
+  batchSize: whole(1, 'must be at least 1').default(20),
+  microBatch: whole(0, 'must be 0 or more').default(0),
+  lr: z.number().gt(0, 'must be greater than 0').default(1e-4),
+  imageSize: whole(32, 'must be at least 32').max(1024, 'must be at most 1024').default(224),
+  valPerClass: whole(0, 'must be 0 or more').default(60),
+  testPerClass: whole(0, 'must be 0 or more').default(60),
+  valFraction: fraction.optional(),
+  testFraction: fraction.optional(),
   sampler: z.enum(['weighted', 'shuffle']).default('weighted'),
   scheduler: z.enum(['step', 'cosine', 'plateau', 'none']).default('step'),
-  stepSize: z.number().int().positive().default(3),
-  gamma: z.number().positive().max(1).default(0.1),
-  seed: z.number().int().nonnegative().default(42),
+  stepSize: whole(1, 'must be at least 1').default(3),
+  gamma: z.number().gt(0, 'must be greater than 0 and at most 1').max(1, 'must be greater than 0 and at most 1').default(0.1),
+  seed: whole(0, 'must be 0 or more').default(42),
   pretrained: z.string().optional(),
   freezeBackbone: z.boolean().default(false),
-  widthMultiplier: z.number().positive().optional(),
-  patientPattern: z.string().optional(),
-  earlyStop: z.number().int().nonnegative().optional(), // patience in epochs; 0 = off
+  widthMultiplier: z.number().gt(0, 'must be greater than 0').optional(),
+  patientPattern: z.string().superRefine((p, ctx) => {
+    const problem = patientPatternProblem(p);
+    if (problem) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(p)} ${problem}` });
+  }).optional(),
+  earlyStop: whole(0, 'must be 0 or more').optional(), // patience in epochs; 0 = off
 }).strict();
 
 export { ConfigError };
 
-/** Fill defaults and validate; throws ConfigError naming the first bad option. */
+/**
+ * Fill defaults and validate; throws ConfigError naming the first bad option ("Invalid option imageSize: must be at
+ * least 32"), with `detail` {option, rule} for callers that name options their own way (the CLI's flags).
+ */
 export function resolveTrainConfig(partial: Partial<TrainConfig>): TrainConfig {
   const clean = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
   const parsed = trainConfigSchema.safeParse(clean);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new ConfigError(`Invalid option ${issue.path.join('.') || '(config)'}: ${issue.message}`);
+    const option = issue.path.join('.');
+    throw new ConfigError(`Invalid option ${option || '(config)'}: ${issue.message}`, option ? { option, rule: issue.message } : undefined);
   }
   return parsed.data;
 }

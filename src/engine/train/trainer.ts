@@ -15,8 +15,13 @@ import { freezeBatchNormStatistics, trainStep, trainableVariables } from './step
 import { argMax } from '../../shared/format';
 import { predictItems } from '../predict/predict';
 import { pickMicroBatch } from './microBatch';
-import { loadCheckpointModel, restoreOptimizer, type TrainerState } from '../run/checkpoint';
+import { loadCheckpointModel, restoreCheckpoints, restoreOptimizer, type TrainerState } from '../run/checkpoint';
+import { cleanStaleTemporaries, cleanupMessage } from '../run/cleanup';
+import { diskFullError } from '../run/diskFull';
+import { RunError } from '../errors';
+import { faultPoint } from '../faults';
 import { RunStore, defaultRunDir } from '../run/runStore';
+import type { HeldRunLock, RunLockOptions } from '../run/runLock';
 import { prepareData } from './prepareData';
 import {
   CallbackList, CancellationCallback, CancelledError, CheckpointCallback, EarlyStoppingCallback, HistoryCallback,
@@ -31,6 +36,9 @@ export interface TrainOptions {
   runDir?: string;
   /** Run directory to continue from its last checkpoint. */
   resume?: string;
+  /** Take over the run folder's lock when another host holds it (--force). */
+  force?: boolean;
+  /** A reason given to abort() as a string ("cancelled by SIGTERM") is kept as run.json's `note`. */
   signal?: AbortSignal;
   emit: JobEventSink;
   /** Called after the built-in callbacks, in this order. */
@@ -53,11 +61,25 @@ export function defaultCallbacks(config: TrainConfig, signal?: AbortSignal): Tra
   ];
 }
 
-/** The reference recipe end to end: data, model, epochs, checkpoints, history; resumable and cancellable. */
+/**
+ * The reference recipe end to end: data, model, epochs, checkpoints, history; resumable and cancellable. The run
+ * folder's lock (run.lock, taken where the run is created or resumed) is released however the training ends.
+ */
 export async function train(o: TrainOptions): Promise<TrainResult> {
+  const held: HeldRunLock[] = [];
+  try {
+    return await trainHoldingLock(o, {
+      force: o.force, job: 'training', held, log: (message) => o.emit({ type: 'log', level: 'warn', message }),
+    });
+  } finally {
+    for (const lock of held) await lock.release();
+  }
+}
+
+async function trainHoldingLock(o: TrainOptions, lockOptions: RunLockOptions): Promise<TrainResult> {
   const backend = backendInfo();
   if (!backend) throw new Error('Backend not initialised: call initBackend() first.');
-  const store = o.resume ? await RunStore.open(o.resume) : undefined;
+  const store = o.resume ? await RunStore.resume(o.resume, lockOptions) : undefined;
   const config: TrainConfig = store ? store.info.config : resolveTrainConfig(o.config ?? {});
   const datasetRoot = store ? store.info.dataset.root : o.dataset;
   if (!datasetRoot) throw new Error('No dataset folder given.');
@@ -78,17 +100,28 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const run = store ?? await RunStore.create(runDir, {
     config, scan, split, backend,
     model: { arch: config.arch, camLayer: created.camLayer, normalization: created.normalization, trainableParams: countTrainableParams(model), microBatch },
-  });
+  }, lockOptions);
   o.emit({ type: 'log', level: 'info', message: `Run ${run.dir} — ${config.arch} on ${backend.name}, ${split.train.length}/${split.val.length}/${split.test.length} train/val/test images, batch ${config.batchSize} (micro-batch ${microBatch}).` });
 
   const optimizer = tf.train.adam(config.lr, 0.9, 0.999, 1e-8); // torch.optim.Adam defaults
   let state: TrainerState = { epochsDone: 0, bestValLoss: Infinity, plateau: { best: Infinity, badEpochs: 0, reductions: 0 } };
   if (store) {
-    model.dispose();
-    model = await loadCheckpointModel(path.join(run.dir, RUN_FILES.last));
-    state = await restoreOptimizer(path.join(run.dir, RUN_FILES.last), optimizer);
+    // This process holds the run: put back a checkpoint a crash left mid-swap, then remove stale temporaries.
+    const last = await restoreCheckpoints(run.dir, (message) => log(message, 'warn'));
+    const cleaned = cleanupMessage(await cleanStaleTemporaries(run.dir));
+    if (cleaned) log(cleaned);
+    if (last) {
+      model.dispose();
+      model = await loadCheckpointModel(last, ', so the run cannot be resumed from it');
+      state = await restoreOptimizer(last, optimizer);
+      log(`Resuming after epoch ${state.epochsDone}.`);
+    } else if (run.info.epochsDone === 0) {
+      // Stopped during epoch 1: the fresh model above has the run's seeded initial weights, the split is split.json.
+      log('The run stopped before its first checkpoint; starting again from epoch 1 with the same split and seed.');
+    } else {
+      throw new RunError(`${path.join(run.dir, RUN_FILES.last)} is missing although ${run.info.epochsDone} epoch(s) finished, so the run cannot be resumed; train again into a new --out.`);
+    }
     await run.truncateHistory(state.epochsDone);
-    log(`Resuming after epoch ${state.epochsDone}.`);
   }
   if (config.freezeBackbone) freezeBatchNormStatistics(model);
   const ctx: TrainContext = {
@@ -96,7 +129,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     batchesPerEpoch: Math.ceil(split.train.length / config.batchSize), valSize: split.val.length,
   };
   const callbacks = new CallbackList([...defaultCallbacks(config, o.signal), ...(o.callbacks ?? [])], ctx);
-  await run.update({ status: 'running', pid: process.pid, error: undefined });
+  await run.update({ status: 'running', pid: process.pid, error: undefined, note: undefined });
 
   try {
     await epochLoop(ctx, callbacks, {
@@ -104,11 +137,17 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       norm: { imageSize: config.imageSize, normalization: created.normalization },
     });
     await run.update({ status: 'completed' });
-  } catch (err) {
-    const cancelled = err instanceof CancelledError || o.signal?.aborted;
-    await run.update(cancelled ? { status: 'cancelled' } : { status: 'failed', error: (err as Error).message });
+  } catch (caught) {
+    const cancelled = caught instanceof CancelledError || o.signal?.aborted;
+    const err = cancelled ? caught : diskFullError(caught, run.dir);
+    const note = typeof o.signal?.reason === 'string' ? o.signal.reason : undefined;
+    // A full disk may refuse run.json as well: try, and report the original error either way.
+    await run.update(cancelled ? { status: 'cancelled', note } : { status: 'failed', error: (err as Error).message })
+      .catch((e: Error) => log(`Could not record the run's status in run.json: ${e.message}`, 'warn'));
     if (!cancelled) throw err;
-    log(`Cancelled; the run keeps ${ctx.state.epochsDone} finished epoch(s) and resumes from checkpoints/last.`, 'warn');
+    log(ctx.state.epochsDone > 0
+      ? `Cancelled; the run keeps ${ctx.state.epochsDone} finished epoch(s) and resumes from checkpoints/last.`
+      : 'Cancelled before the first epoch finished; resume starts again from epoch 1 (same split and seed).', 'warn');
   } finally {
     optimizer.dispose();
     model.dispose();
@@ -148,6 +187,7 @@ async function epochLoop(ctx: TrainContext, callbacks: CallbackList, d: LoopData
         seen += batch.labels.length;
       }
       batchIndex++;
+      faultPoint(`epoch:${epoch + 1}:batch:${batchIndex}`);
       await callbacks.call('onBatchEnd', { epoch, batch: batchIndex, loss: lossSum / Math.max(1, seen) });
     }
     if (seen === 0) throw new Error('No training image could be read in this epoch.');

@@ -3,14 +3,15 @@ import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
 import { showError } from '../engine/errorNotice';
 import type { Services } from '../services';
+import { isTraining } from '../runs/runReader';
 import { resolveRun } from './runArg';
 
 export function registerDeleteRun(s: Services): vscode.Disposable {
   return vscode.commands.registerCommand('cxrLab.deleteRun', async (arg?: unknown) => {
-    const run = await resolveRun(s, arg, { placeHolder: 'Run to delete', filter: (r) => r.status !== 'running', none: 'no run to delete.' });
+    const run = await resolveRun(s, arg, { placeHolder: 'Run to delete', filter: (r) => !isTraining(r.status), none: 'no run to delete.' });
     if (!run) return;
-    if (run.status === 'running' || s.trainings.isLive(run.dir)) {
-      void vscode.window.showWarningMessage(`CXR Lab: ${run.id} is training; cancel it first.`);
+    if (isTraining(run.status) || s.trainings.isLive(run.dir)) {
+      void vscode.window.showWarningMessage(`CXR Lab: ${run.id} is training${run.status === 'running' ? '' : ` (${run.status})`}; cancel it first.`);
       return;
     }
     const ok = await vscode.window.showWarningMessage(`Delete run ${run.id}?`, { modal: true, detail: `${run.dir}\nIts checkpoints, history, evaluations and Grad-CAMs are removed.` }, 'Delete');

@@ -5,7 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { runFileReaders } from '../../shared/runFiles';
+import { runFileReaders, type CheckpointFs } from '../../shared/runFiles';
 
 async function readTextIfExists(file: string): Promise<string | undefined> {
   try {
@@ -18,5 +18,13 @@ async function readTextIfExists(file: string): Promise<string | undefined> {
 }
 
 export const {
-  readRunInfo, readHistory, checkpointDir, readCheckpointMeta, evalFilePath, readEvalFile,
+  readRunInfo, readHistory, checkpointDir, readCheckpointMeta, evalFilePath, readEvalFile, readRunLock,
 } = runFileReaders({ readText: readTextIfExists, join: path.join });
+
+/** For shared/runFiles/checkpointFiles.ts: which checkpoint folder to read (this side reads, it never renames). */
+export const checkpointFs: CheckpointFs = {
+  list: (dir) => fs.readdir(dir).catch(() => []),
+  readText: readTextIfExists,
+  size: (file) => fs.stat(file).then((s) => (s.isFile() ? s.size : undefined), () => undefined),
+  join: path.join,
+};

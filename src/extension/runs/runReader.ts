@@ -3,14 +3,19 @@
  * No vscode import: the Runs tree, the panels and the unit tests all use it.
  */
 import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { EpochRecord, RunStatus } from '../../shared/engineProtocol';
-import { CHECKPOINT_NAMES, LAB_DIR, RUN_FILES, RUNS_DIR, type CheckpointMeta, type CheckpointName, type RunInfo } from '../../shared/runFiles';
+import {
+  CHECKPOINT_NAMES, LAB_DIR, RUN_FILES, RUNS_DIR, locateCheckpoint, runningElsewhereHost, runningOn, type CheckpointMeta, type CheckpointName, type RunInfo, type RunLock,
+  type RunningElsewhere,
+} from '../../shared/runFiles';
 import { summarizeEval, type EvalSummary } from '../evaluation/evalFile';
 import { pidAlive } from './pidAlive';
-import { checkpointDir, readCheckpointMeta, readEvalFile, readHistory, readRunInfo } from './runFiles';
+import { checkpointFs, readCheckpointMeta, readEvalFile, readHistory, readRunInfo, readRunLock } from './runFiles';
 
-export type ViewStatus = RunStatus | 'interrupted';
+/** 'running on <host>': its run.lock is held on another host (a cluster node), whose process cannot be checked from here. */
+export type ViewStatus = RunStatus | 'interrupted' | RunningElsewhere;
 export type CheckpointWhich = CheckpointName;
 
 export interface RunRecord {
@@ -18,24 +23,39 @@ export interface RunRecord {
   id: string;
   info: RunInfo;
   status: ViewStatus;
-  checkpoints: { which: CheckpointWhich; meta: CheckpointMeta }[];
+  /** `note`: one line when the checkpoint is read from the complete copy a crash left mid-swap (its folder is missing). */
+  checkpoints: { which: CheckpointWhich; meta: CheckpointMeta; note?: string }[];
   evals: EvalSummary[];
 }
 
 export const RUNS_FOLDER = path.join(LAB_DIR, RUNS_DIR);
 export const runsRoot = (workspaceRoot: string): string => path.join(workspaceRoot, RUNS_FOLDER);
 
-/** A run that says 'running' but whose process is gone was killed: show it as interrupted. */
-export function viewStatus(info: Pick<RunInfo, 'status' | 'pid'>, alive: (pid: number) => boolean = pidAlive): ViewStatus {
-  return info.status === 'running' && !alive(info.pid) ? 'interrupted' : info.status;
+/**
+ * A run that says 'running' while its lock is held on another host is "running on <host>"; otherwise one whose
+ * process is gone was killed: interrupted.
+ */
+export function viewStatus(info: Pick<RunInfo, 'status' | 'pid'>, alive: (pid: number) => boolean = pidAlive, lock?: Pick<RunLock, 'host'>,
+  thisHost: string = os.hostname()): ViewStatus {
+  if (info.status !== 'running') return info.status;
+  if (lock && lock.host !== thisHost) return runningOn(lock.host);
+  return alive(info.pid) ? 'running' : 'interrupted';
+}
+
+/** Training now, here or on another host: not to be resumed or deleted. */
+export function isTraining(status: ViewStatus): boolean {
+  return status === 'running' || runningElsewhereHost(status) !== undefined;
 }
 
 export async function readCheckpoints(dir: string): Promise<RunRecord['checkpoints']> {
   const out: RunRecord['checkpoints'] = [];
   for (const which of CHECKPOINT_NAMES) {
-    // A checkpoint being replaced or an unreadable meta.json: not listed.
-    const meta = await readCheckpointMeta(checkpointDir(dir, which)).catch(() => undefined);
-    if (meta) out.push({ which, meta });
+    // Its folder, or the newest complete copy when a crash interrupted its swap (read where it is, never renamed).
+    const location = await locateCheckpoint(dir, which, checkpointFs).catch(() => undefined);
+    if (!location) continue;
+    // An unreadable meta.json: not listed.
+    const meta = location.recovered?.meta ?? await readCheckpointMeta(location.dir).catch(() => undefined);
+    if (meta) out.push({ which, meta, ...(location.note ? { note: location.note } : {}) });
   }
   return out;
 }
@@ -58,8 +78,9 @@ export { readEvalFile };
 export async function readRun(dir: string, alive?: (pid: number) => boolean): Promise<RunRecord | undefined> {
   const info = await readRunInfo(dir).catch(() => undefined);
   if (!info) return undefined;
+  const lock = info.status === 'running' ? await readRunLock(dir).catch(() => undefined) : undefined;
   return {
-    dir, id: info.id, info, status: viewStatus(info, alive),
+    dir, id: info.id, info, status: viewStatus(info, alive, lock),
     checkpoints: await readCheckpoints(dir), evals: await readEvals(dir),
   };
 }

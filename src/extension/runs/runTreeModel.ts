@@ -5,14 +5,14 @@
 import type { CheckpointMeta } from '../../shared/runFiles';
 import type { TrainingProgress } from '../../shared/webviewProtocol';
 import type { EvalSummary } from '../evaluation/evalFile';
-import { formatDurationShort, formatLoss, formatMetric, formatPercent } from '../../shared/format';
-import type { CheckpointWhich, RunRecord, ViewStatus } from './runReader';
+import { NOT_PRESENT_NOTE, formatDurationShort, formatLoss, formatMetric, formatPercent } from '../../shared/format';
+import { isTraining, type CheckpointWhich, type RunRecord, type ViewStatus } from './runReader';
 
 export type RunNode =
   | { kind: 'run'; run: RunRecord; live?: TrainingProgress }
   | { kind: 'checkpoint'; run: RunRecord; which: CheckpointWhich; meta: CheckpointMeta }
   | { kind: 'eval'; run: RunRecord; evaluation: EvalSummary }
-  | { kind: 'metric'; run: RunRecord; id: string; label: string; description: string; spoken: string };
+  | { kind: 'metric'; run: RunRecord; id: string; label: string; description: string; spoken: string; tooltip?: string };
 
 export interface NodeView {
   id: string;
@@ -28,13 +28,15 @@ export interface NodeView {
   command?: { command: string; title: string; arguments: unknown[] };
 }
 
-const STATUS_ICON: Record<ViewStatus, string> = {
+const STATUS_ICON: Record<Exclude<ViewStatus, `running on ${string}`>, string> = {
   running: 'sync~spin', completed: 'pass', cancelled: 'circle-slash', failed: 'error', interrupted: 'debug-disconnect',
 };
+/** A run training on another host ("running on <host>") spins like one training here. */
+const statusIcon = (status: ViewStatus): string => (isTraining(status) ? STATUS_ICON.running : STATUS_ICON[status as keyof typeof STATUS_ICON]);
 
 export function runDescription(run: RunRecord, live?: TrainingProgress): string {
   const parts = [run.info.config.arch, run.status];
-  if (run.status === 'running') {
+  if (isTraining(run.status)) {
     const epochs = live?.epochs ?? run.info.config.epochs;
     const epoch = live?.epoch ?? Math.min(epochs, run.info.epochsDone + 1);
     parts.push(`epoch ${epoch}/${epochs}`);
@@ -49,7 +51,7 @@ export function runDescription(run: RunRecord, live?: TrainingProgress): string 
 /** "r1, resnet18, running, epoch 2 of 5": the description in words, without the symbols. */
 export function runAccessibilityLabel(run: RunRecord, live?: TrainingProgress): string {
   const parts = [run.id, run.info.config.arch, run.status];
-  if (run.status === 'running') {
+  if (isTraining(run.status)) {
     const epochs = live?.epochs ?? run.info.config.epochs;
     parts.push(`epoch ${live?.epoch ?? Math.min(epochs, run.info.epochsDone + 1)} of ${epochs}`);
     if (live && live.total > 0) parts.push(`${live.phase} ${Math.floor((100 * live.done) / live.total)}%`);
@@ -59,13 +61,22 @@ export function runAccessibilityLabel(run: RunRecord, live?: TrainingProgress): 
   return parts.join(', ');
 }
 
+/**
+ * Resume has a place to start: checkpoints/last (or the complete copy standing in for it), or no finished epoch — a
+ * run stopped during epoch 1 starts again from epoch 1 with its split and seed.
+ */
+export function hasResumePoint(run: RunRecord): boolean {
+  return run.checkpoints.some((c) => c.which === 'last') || run.info.epochsDone === 0;
+}
+
 export function runContextValue(run: RunRecord): string {
-  const tokens = ['run', `status-${run.status}`];
+  // A run training on another host: status-elsewhere; it cannot be cancelled, resumed or deleted from here.
+  const tokens = ['run', `status-${isTraining(run.status) && run.status !== 'running' ? 'elsewhere' : run.status}`];
   const has = (w: CheckpointWhich) => run.checkpoints.some((c) => c.which === w);
   if (has('best')) tokens.push('ckpt');
   if (run.status === 'running') tokens.push('cancellable');
-  else tokens.push('deletable');
-  if (run.status !== 'running' && run.status !== 'completed' && has('last')) tokens.push('resumable');
+  else if (!isTraining(run.status)) tokens.push('deletable');
+  if (!isTraining(run.status) && run.status !== 'completed' && hasResumePoint(run)) tokens.push('resumable');
   return tokens.join(' ');
 }
 
@@ -81,17 +92,20 @@ export function nodeView(node: RunNode): NodeView {
       return {
         id: run.dir, label: run.id, description: runDescription(run, node.live), accessibilityLabel: runAccessibilityLabel(run, node.live),
         tooltip: `${run.dir}\n${run.info.dataset.classes.join(', ')} · backend ${run.info.backend.name}${run.info.error ? `\n${run.info.error}` : ''}`,
-        contextValue: runContextValue(run), icon: STATUS_ICON[run.status],
+        contextValue: runContextValue(run), icon: statusIcon(run.status),
         collapsible: hasChildren ? (run.evals.length > 0 ? 'expanded' : 'collapsed') : 'none',
         command: { command: 'cxrLab.openTrainingPanel', title: 'Open Training Panel', arguments: [run.dir] },
       };
     }
-    case 'checkpoint':
+    case 'checkpoint': {
+      const note = run.checkpoints.find((c) => c.which === node.which)?.note;
       return {
-        id: `${run.dir}#ckpt-${node.which}`, label: node.which, description: checkpointDescription(node.meta),
+        id: `${run.dir}#ckpt-${node.which}`, label: node.which, description: checkpointDescription(node.meta) + (note ? ' · recovered copy' : ''),
+        ...(note ? { tooltip: note } : {}),
         accessibilityLabel: `${node.which} checkpoint, epoch ${node.meta.epoch}, validation loss ${formatLoss(node.meta.valLoss)}, validation accuracy ${formatPercent(node.meta.valAcc)}`,
         contextValue: `checkpoint checkpoint-${node.which}`, icon: node.which === 'best' ? 'star-full' : 'history', collapsible: 'none',
       };
+    }
     case 'eval': {
       const e = node.evaluation;
       return {
@@ -105,7 +119,7 @@ export function nodeView(node: RunNode): NodeView {
     case 'metric':
       return {
         id: `${run.dir}#${node.id}`, label: node.label, description: node.description, accessibilityLabel: node.spoken,
-        contextValue: 'metric', icon: 'symbol-number', collapsible: 'none',
+        ...(node.tooltip ? { tooltip: node.tooltip } : {}), contextValue: 'metric', icon: 'symbol-number', collapsible: 'none',
       };
   }
 }
@@ -115,7 +129,10 @@ export function metricNodes(run: RunRecord, e: EvalSummary): RunNode[] {
   return [
     { kind: 'metric', run, id: id('accuracy'), label: 'accuracy', description: formatPercent(e.accuracy), spoken: `accuracy ${formatPercent(e.accuracy)}` },
     { kind: 'metric', run, id: id('macro-f1'), label: 'macro-F1', description: formatMetric(e.macroF1), spoken: `macro-F1 ${formatMetric(e.macroF1)}` },
-    ...e.perClass.map((c): RunNode => ({
+    ...e.perClass.map((c): RunNode => (c.present === false ? {
+      kind: 'metric', run, id: id(`class-${c.className}`), label: c.className,
+      description: `n/a · n ${c.support}`, tooltip: NOT_PRESENT_NOTE, spoken: `${c.className}, ${NOT_PRESENT_NOTE}`,
+    } : {
       kind: 'metric', run, id: id(`class-${c.className}`), label: c.className,
       description: `P ${formatMetric(c.precision)} · R ${formatMetric(c.recall)} · F1 ${formatMetric(c.f1)} · n ${c.support}`,
       spoken: `${c.className}, precision ${formatMetric(c.precision)}, recall ${formatMetric(c.recall)}, F1 ${formatMetric(c.f1)}, ${c.support} images`,

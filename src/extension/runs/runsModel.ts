@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { Disposable, disposeAll, type IDisposable } from '../dispose';
 import { RUNS_PATH } from '../../shared/runFiles';
-import { listRuns, readRun, type RunRecord } from './runReader';
+import { isTraining, listRuns, readRun, type RunRecord } from './runReader';
 
 const DEBOUNCE_MS = 300;
 const POLL_MS = 10_000;
@@ -64,6 +64,6 @@ export class RunsModel extends Disposable {
   private schedulePoll(runs: RunRecord[]): void {
     clearInterval(this.poll);
     this.poll = undefined;
-    if (runs.some((r) => r.status === 'running')) this.poll = setInterval(() => this.invalidate(), POLL_MS);
+    if (runs.some((r) => isTraining(r.status))) this.poll = setInterval(() => this.invalidate(), POLL_MS);
   }
 }

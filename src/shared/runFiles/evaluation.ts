@@ -16,6 +16,11 @@ export const classMetricsSchema = z.object({
   f1: z.number(),
   /** Number of true samples of this class. */
   support: z.number(),
+  /**
+   * false: no image of this class in the evaluated set and never predicted — its metrics are n/a (stored as 0) and it
+   * is left out of the macro and weighted averages (scikit-learn's default labels). Absent (older files too): present.
+   */
+  present: z.literal(false).optional(),
 });
 export type ClassMetrics = z.infer<typeof classMetricsSchema>;
 
@@ -29,7 +34,11 @@ export const metricsReportSchema = z.object({
   confusion: z.array(z.array(z.number())),
   perClass: z.array(classMetricsSchema),
   accuracy: z.number(),
-  /** Unweighted mean over all classes, including those with support 0 (sklearn 'macro'). */
+  /**
+   * Unweighted mean over the classes in the true or the predicted labels (sklearn 'macro' without `labels`): a class
+   * with support 0 that was predicted counts (F1 0), one never seen nor predicted (`present: false`) does not.
+   * Files written before that rule averaged over every class.
+   */
   macro: averagesSchema,
   /** Support-weighted mean (sklearn 'weighted'). */
   weighted: averagesSchema,

@@ -8,8 +8,10 @@
  *   split.json               splitFileSchema          split.ts
  *   checkpoints/<best|last>/meta.json                 checkpointMetaFileSchema   checkpoint.ts
  *   checkpoints/last/trainer.json, optimizer.json     trainerStateFileSchema, optimizerFileSchema
+ *   which checkpoint folder to read, complete copies, stale temporaries              checkpointFiles.ts
  *   eval/<name>.json         evalFileSchema           evaluation.ts
  *   cams/<...>.json          camFileSchema            cam.ts
+ *   run.lock                 runLockSchema            lock.ts
  */
 export * from './layout';
 export * from './fields';
@@ -17,7 +19,9 @@ export * from './run';
 export * from './history';
 export * from './split';
 export * from './checkpoint';
+export * from './checkpointFiles';
 export * from './evaluation';
 export * from './cam';
+export * from './lock';
 export * from './parse';
 export * from './readers';

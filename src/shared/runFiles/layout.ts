@@ -30,6 +30,8 @@ export const RUN_FILES = {
   eval: 'eval',
   cams: 'cams',
   log: 'train.log',
+  /** Held while a process trains the run (pid, host, start time); see lock.ts. */
+  lock: 'run.lock',
   /** In each checkpoint folder. */
   meta: 'meta.json',
   /** In checkpoints/last only. */

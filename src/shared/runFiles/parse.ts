@@ -8,6 +8,7 @@ import { camFileSchema, type CamFile } from './cam';
 import { evalFileSchema, type EvalFile } from './evaluation';
 import { epochRecordSchema, type EpochRecord } from './history';
 import { RUN_LAYOUT_VERSION } from './layout';
+import { runLockSchema, type RunLock } from './lock';
 import { runInfoSchema, type RunInfo } from './run';
 import { splitFileSchema, type SplitRecord } from './split';
 
@@ -78,6 +79,10 @@ export function parseSplit(text: string, fileName: string): SplitRecord {
 
 export function parseEvalFile(text: string, fileName: string): EvalFile {
   return parseRunFile(evalFileSchema, text, fileName);
+}
+
+export function parseRunLock(text: string, fileName: string): RunLock {
+  return parseRunFile(runLockSchema, text, fileName);
 }
 
 export function parseCamFile(text: string, fileName: string): CamFile {

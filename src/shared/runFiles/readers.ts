@@ -10,8 +10,9 @@ import type { EvalFile } from './evaluation';
 import type { EpochRecord } from './history';
 import { RUN_FILES, type CheckpointName } from './layout';
 import {
-  RunFileError, parseCamFile, parseCheckpointMeta, parseEvalFile, parseHistory, parseOptimizerFile, parseRunInfo, parseSplit, parseTrainerState,
+  RunFileError, parseCamFile, parseCheckpointMeta, parseEvalFile, parseHistory, parseOptimizerFile, parseRunInfo, parseRunLock, parseSplit, parseTrainerState,
 } from './parse';
+import type { RunLock } from './lock';
 import type { RunInfo } from './run';
 import type { SplitRecord } from './split';
 
@@ -36,6 +37,8 @@ export interface RunFileReaders {
   evalFilePath(runDir: string, name: string): string;
   readEvalFile(file: string): Promise<EvalFile | undefined>;
   readCamFile(file: string): Promise<CamFile | undefined>;
+  /** run.lock: who trains the run now (absent when nobody does). */
+  readRunLock(runDir: string): Promise<RunLock | undefined>;
 }
 
 export function runFileReaders(fs: RunFilesFs): RunFileReaders {
@@ -64,5 +67,6 @@ export function runFileReaders(fs: RunFilesFs): RunFileReaders {
     evalFilePath: (runDir, name) => fs.join(runDir, RUN_FILES.eval, `${name}.json`),
     readEvalFile: read(parseEvalFile),
     readCamFile: read(parseCamFile),
+    readRunLock: inDir(RUN_FILES.lock, parseRunLock),
   };
 }

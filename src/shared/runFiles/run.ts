@@ -63,5 +63,7 @@ export const runInfoSchema = z.object({
   epochsDone: count,
   best: checkpointMetaSchema.optional(),
   error: z.string().optional(),
+  /** Why a cancelled run stopped when no one pressed Cancel, e.g. "cancelled by SIGTERM"; cleared when it resumes. */
+  note: z.string().optional(),
 });
 export type RunInfo = z.infer<typeof runInfoSchema>;

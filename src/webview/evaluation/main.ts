@@ -8,7 +8,7 @@ import { basename, formatMetric, formatPercent } from '../../shared/format';
 import { dataTable } from '../common/table';
 import { onThemeChange } from '../common/theme';
 import { getVsCodeApi, onHostMessage } from '../common/vscodeApi';
-import { bestScores, confidence, isCurrentRow, metricRows, predictionsForCell, sortSummary, type MetricRow, type SummaryKey } from './matrixModel';
+import { bestScores, confidence, isCurrentRow, metricCell, metricRows, predictionsForCell, sortSummary, type MetricRow, type SummaryKey } from './matrixModel';
 import { matrixTable } from './matrixView';
 import { initialEvaluationState, reduceEvaluation, toggleCell, toggleSort, type EvaluationState } from './state';
 
@@ -114,21 +114,22 @@ function renderCellImages(): void {
 function renderPerClass(): void {
   const v = state.evaluation;
   if (!v) return byId('per-class-container').replaceChildren();
-  const { classes, summary } = metricRows(v);
+  const { classes, summary, naNote } = metricRows(v);
   const blankUnless = (k: MetricRow['kind'][], f: (r: MetricRow) => string) => (r: MetricRow) => (k.includes(r.kind) ? f(r) : '');
+  const note = naNote ? [h('p', { class: 'muted', id: 'per-class-note' }, naNote)] : [];
   byId('per-class-container').replaceChildren(dataTable<MetricRow>({
     id: 'per-class-table', label: 'Per-class metrics', rows: classes, footer: summary,
     rowClass: (r) => `metric-${r.kind}`,
     rowAttrs: (r) => ({ 'data-kind': r.kind }),
     columns: [
       { key: 'name', header: 'Class', cell: (r) => r.name },
-      { key: 'accuracy', header: 'Accuracy', numeric: true, headerTitle: 'One-vs-rest accuracy (TP+TN)/N per class', cell: blankUnless(['class', 'accuracy'], (r) => formatPercent(r.accuracy)) },
-      { key: 'precision', header: 'Precision', numeric: true, cell: blankUnless(['class', 'macro', 'weighted'], (r) => formatMetric(r.precision)) },
-      { key: 'recall', header: 'Recall', numeric: true, cell: blankUnless(['class', 'macro', 'weighted'], (r) => formatMetric(r.recall)) },
-      { key: 'f1', header: 'F1', numeric: true, cell: blankUnless(['class', 'macro', 'weighted'], (r) => formatMetric(r.f1)) },
+      { key: 'accuracy', header: 'Accuracy', numeric: true, headerTitle: 'One-vs-rest accuracy (TP+TN)/N per class', cell: blankUnless(['class', 'accuracy'], (r) => metricCell(r, 'accuracy')) },
+      { key: 'precision', header: 'Precision', numeric: true, cell: blankUnless(['class', 'macro', 'weighted'], (r) => metricCell(r, 'precision')) },
+      { key: 'recall', header: 'Recall', numeric: true, cell: blankUnless(['class', 'macro', 'weighted'], (r) => metricCell(r, 'recall')) },
+      { key: 'f1', header: 'F1', numeric: true, cell: blankUnless(['class', 'macro', 'weighted'], (r) => metricCell(r, 'f1')) },
       { key: 'support', header: 'Support', numeric: true, cell: (r) => String(r.support) },
     ],
-  }));
+  }), ...note);
 }
 
 function renderSummary(): void {

@@ -3,7 +3,7 @@
  * Rows are true classes, columns predicted classes. Pure: tested under node.
  */
 import type { EvaluationView, PredictionRow, SummaryRow } from '../../shared/webviewProtocol';
-import { finite, formatPercent } from '../../shared/format';
+import { NOT_PRESENT_NOTE, finite, formatMetric, formatPercent } from '../../shared/format';
 
 export type MatrixMode = 'counts' | 'percent';
 
@@ -70,21 +70,33 @@ export function predictionsForCell(predictions: readonly PredictionRow[], row: n
 }
 
 export type MetricRowKind = 'class' | 'macro' | 'weighted' | 'accuracy';
-export interface MetricRow { kind: MetricRowKind; name: string; accuracy?: number; precision?: number; recall?: number; f1?: number; support: number }
+/** `na`: a class with no image in the evaluated set that was never predicted (left out of the averages). */
+export interface MetricRow { kind: MetricRowKind; name: string; accuracy?: number; precision?: number; recall?: number; f1?: number; support: number; na?: boolean }
 
-/** Per-class rows, then macro and weighted averages and the overall accuracy, as in a classification report. */
-export function metricRows(view: EvaluationView): { classes: MetricRow[]; summary: MetricRow[] } {
+/**
+ * Per-class rows, then macro and weighted averages and the overall accuracy, as in a classification report;
+ * `naNote` (for under the table) when a class is n/a.
+ */
+export function metricRows(view: EvaluationView): { classes: MetricRow[]; summary: MetricRow[]; naNote?: string } {
   const classes = view.perClass.map((m): MetricRow => ({
     kind: 'class', name: m.className, accuracy: m.accuracy, precision: m.precision, recall: m.recall, f1: m.f1, support: m.support,
+    ...(m.present === false ? { na: true } : {}),
   }));
   return {
     classes,
+    ...(classes.some((r) => r.na) ? { naNote: NOT_PRESENT_NOTE } : {}),
     summary: [
       { kind: 'macro', name: 'macro avg', ...view.macro, support: view.total },
       { kind: 'weighted', name: 'weighted avg', ...view.weighted, support: view.total },
       { kind: 'accuracy', name: 'overall accuracy', accuracy: view.accuracy, support: view.total },
     ],
   };
+}
+
+/** A metric cell: accuracy as a percentage, the others as 0.935; 'n/a' for an n/a class. */
+export function metricCell(row: MetricRow, key: 'accuracy' | 'precision' | 'recall' | 'f1'): string {
+  if (row.na) return 'n/a';
+  return key === 'accuracy' ? formatPercent(row.accuracy) : formatMetric(row[key]);
 }
 
 export type SummaryKey = 'runId' | 'arch' | 'name' | 'accuracy' | 'macroF1' | 'weightedF1' | 'epochs' | 'bestEpoch';

@@ -73,7 +73,8 @@ export function statusLabel(status: TrainingRunView['status'] | undefined): stri
     case 'cancelled': return 'Cancelled';
     case 'failed': return 'Failed';
     case 'interrupted': return 'Interrupted';
-    default: return 'Waiting';
+    case undefined: return 'Waiting';
+    default: return status.startsWith('running on ') ? `Running on ${status.slice('running on '.length)}` : 'Waiting';
   }
 }
 
