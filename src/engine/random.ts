@@ -91,3 +91,14 @@ export async function withMathRandom<T>(rng: Rng, fn: () => Promise<T>): Promise
     Math.random = original;
   }
 }
+
+/** withMathRandom for a synchronous `fn` (a training step: its dropout masks then follow the run's seed). */
+export function withMathRandomSync<T>(rng: Rng, fn: () => T): T {
+  const original = Math.random;
+  Math.random = rng.next;
+  try {
+    return fn();
+  } finally {
+    Math.random = original;
+  }
+}

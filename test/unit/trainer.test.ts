@@ -122,6 +122,23 @@ test('the seed reproduces a run: split, initial weights, sampling, augmentation'
   assert.deepEqual(await history('seed-a'), await history('seed-b'));
 });
 
+test('the seed also fixes dropout masks (SqueezeNet, VGG and MobileNetV2 heads have dropout)', async () => {
+  const withDropout = ({ numClasses, imageSize }: { numClasses: number; imageSize: number }): tf.LayersModel => {
+    const input = tf.input({ shape: [imageSize, imageSize, 3] });
+    let x = tf.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu', name: 'conv1' }).apply(input) as tf.SymbolicTensor;
+    x = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.dropout({ rate: 0.5, name: 'drop' }).apply(x) as tf.SymbolicTensor;
+    const out = tf.layers.dense({ units: numClasses, name: 'fc' }).apply(x) as tf.SymbolicTensor;
+    return tf.model({ inputs: input, outputs: out });
+  };
+  registerModel({ name: 'tiny-dropout', description: 'test net with dropout', normalization: 'imagenet', defaultCamLayer: 'conv1', headLayers: ['fc'], build: withDropout });
+  const history = async (name: string) => {
+    await train({ dataset: data, config: { ...config, arch: 'tiny-dropout', epochs: 2 }, runDir: path.join(tmp, name), emit: () => {} });
+    return (await readHistory(path.join(tmp, name))).map(({ seconds: _s, ...rest }) => rest);
+  };
+  assert.deepEqual(await history('dropout-a'), await history('dropout-b'));
+});
+
 test('gradient accumulation over micro-batches equals one full-batch step', () => {
   // No BatchNorm here: it normalises each micro-batch with its own statistics, so only BN-free nets are exactly equal.
   const weightsAfter = (microBatch: number) => {

@@ -6,7 +6,7 @@ import type { Normalization } from '../dataset/preprocess';
 import { RUN_FILES } from '../../shared/runFiles';
 import { backendInfo } from '../backend';
 import { BatchLoader } from '../dataset/batchLoader';
-import { createRng, withMathRandom, type Rng } from '../random';
+import { createRng, withMathRandom, withMathRandomSync, type Rng } from '../random';
 import { createModel, countTrainableParams } from '../zoo/createModel';
 import { resolveTrainConfig } from './config';
 import { epochOrder } from './sampler';
@@ -181,7 +181,9 @@ async function epochLoop(ctx: TrainContext, callbacks: CallbackList, d: LoopData
     for await (const batch of new BatchLoader(order, config.batchSize, { ...d.norm, flips, signal: d.signal })) {
       for (const f of batch.failed) ctx.log(`Skipped ${f.item.rel}: ${f.error}`, 'warn');
       if (batch.labels.length > 0) {
-        const r = trainStep(model, optimizer, vars, batch.x, batch.labels, config.imageSize, d.numClasses, d.microBatch);
+        // Dropout masks from the run's seed, keyed by epoch and batch: a fresh run and a resumed one draw the same.
+        const r = withMathRandomSync(d.rng.fork(`dropout:${epoch}:${batchIndex}`),
+          () => trainStep(model, optimizer, vars, batch.x, batch.labels, config.imageSize, d.numClasses, d.microBatch));
         lossSum += r.loss * batch.labels.length;
         correct += r.correct;
         seen += batch.labels.length;
