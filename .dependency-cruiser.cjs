@@ -3,7 +3,8 @@
  *   src/engine   plain Node, runs in its own process: never vscode, the extension, the webviews or the CLI
  *   src/extension talks to the engine only through src/shared/engineProtocol.ts (never imports src/engine)
  *   src/webview  browser code: only src/shared
- *   src/shared   protocols and run-file schemas: imports nothing of ours but itself
+ *   src/shared   protocols and run-file schemas: imports nothing of ours but itself (src/shared/node: node:fs
+ *                bindings for the two Node sides, never imported by webviews)
  *   and no import circles anywhere in src/.
  */
 module.exports = {
@@ -42,6 +43,13 @@ module.exports = {
       comment: 'Webviews run in a browser sandbox: they import src/shared and browser packages only.',
       from: { path: '^src/webview/' },
       to: { path: '^src/(engine|extension|cli)/|^vscode$' },
+    },
+    {
+      name: 'webview-not-node',
+      severity: 'error',
+      comment: 'src/shared/node holds node:fs bindings for the engine and the extension host; a browser has no node:fs.',
+      from: { path: '^src/webview/' },
+      to: { path: '^src/shared/node/' },
     },
     {
       name: 'shared-is-a-leaf',

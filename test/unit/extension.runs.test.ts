@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { listRuns, readHistoryFile, viewStatus } from '../../src/extension/runs/runReader';
-import { pidAlive } from '../../src/extension/runs/pidAlive';
+import { pidAlive } from '../../src/shared/node/runFs';
 import { childNodes, nodeView, rootNodes, runDescription, type RunNode } from '../../src/extension/runs/runTreeModel';
 import { toTreeItem } from '../../src/extension/runs/runsTree';
 import { summarizeEval } from '../../src/extension/evaluation/evalFile';

@@ -11,6 +11,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { RUN_FILES, RUN_LAYOUT_VERSION, judgeLock, lockHolderSentence, parseRunLock, type RunLock } from '../../shared/runFiles';
 import { RunError } from '../errors';
+import { pidAlive } from '../../shared/node/runFs';
+
+export { pidAlive };
 
 export interface RunLockOptions {
   /** Take over a lock held on another host (the user knows that process is gone). A live process here is never overridden. */
@@ -37,17 +40,6 @@ const TAKEOVER_STALE_MS = 10_000;
 
 /** Locks this process holds, by file: told apart from a stale lock of an earlier process with the same pid (containers). */
 const ownLocks = new Map<string, RunLock>();
-
-/** Whether a process exists on this host: signal 0 tests without sending anything (EPERM: it exists, not ours). */
-export function pidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 const sameLock = (a: RunLock, b: RunLock) => a.pid === b.pid && a.host === b.host && a.startedAt === b.startedAt;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,6 +1,6 @@
 /** CXR Lab: Cancel Training — this window's training, or a CLI run (interrupted with SIGINT, as Ctrl-C would). */
 import * as vscode from 'vscode';
-import { pidAlive } from '../runs/pidAlive';
+import { pidAlive } from '../../shared/node/runFs';
 import type { Services } from '../services';
 import { resolveRun, runDirOf } from './runArg';
 

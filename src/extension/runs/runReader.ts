@@ -11,7 +11,7 @@ import {
   type RunningElsewhere,
 } from '../../shared/runFiles';
 import { summarizeEval, type EvalSummary } from '../evaluation/evalFile';
-import { pidAlive } from './pidAlive';
+import { pidAlive } from '../../shared/node/runFs';
 import { checkpointFs, readCheckpointMeta, readEvalFile, readHistory, readRunInfo, readRunLock } from './runFiles';
 
 /** 'running on <host>': its run.lock is held on another host (a cluster node), whose process cannot be checked from here. */
