@@ -5,7 +5,7 @@ import { CHECKPOINT_NAMES, type CheckpointName, type SplitName } from '../shared
 import { initBackend, type BackendPreference } from '../engine/backend';
 import { runJob } from '../engine/engine';
 import { errorKind } from '../engine/errors';
-import { DEFAULT_CAM_METHOD, listCamMethods } from '../engine/cam/methods';
+import { camMethodNames, DEFAULT_CAM_METHOD } from '../engine/cam/methods';
 import { ProgressPrinter, type OutputMode } from './progress';
 import { printResult } from './printResult';
 import { runDemo } from './demo/runDemo';
@@ -150,17 +150,18 @@ program.command('resume <runDir>')
   });
 
 program.command('evaluate <runDir>')
-  .description("confusion matrix and per-class metrics of a run's best checkpoint")
+  .description("confusion matrix, per-class metrics, ROC/PR AUC, calibration and 95 % bootstrap intervals of a run's best checkpoint")
   .addOption(new Option('--split <name>', 'split of the run to evaluate').choices(['test', 'val', 'train']))
   .option('--data <dir>', 'evaluate on every image of another class-folder dataset (labels by folder name)')
   .addOption(new Option('--checkpoint <which>', 'checkpoint').choices(CHECKPOINT_NAMES).default('best'))
   .addOption(runsOption("more runs to average with this one (a soft-voting ensemble, scored on this run's split)"))
-  .action(async (runDir: string, o: { split?: SplitName; data?: string; checkpoint: CheckpointName; runs?: string[] }) => {
+  .option('--calibrate', "temperature scaling fitted on the run's validation split, applied before scoring (ECE before/after)")
+  .action(async (runDir: string, o: { split?: SplitName; data?: string; checkpoint: CheckpointName; runs?: string[]; calibrate?: boolean }) => {
     if (o.split && o.data) throw new UsageError('Use either --split or --data, not both.');
     mustExist(runDir, 'folder');
     if (o.data) mustExist(o.data, 'folder');
     const [, ...runs] = runList(runDir, o.runs);
-    output('evaluate', await run({ type: 'evaluate', id: 0, runDir, runs, split: o.split, data: o.data, checkpoint: o.checkpoint }));
+    output('evaluate', await run({ type: 'evaluate', id: 0, runDir, runs, split: o.split, data: o.data, checkpoint: o.checkpoint, ...(o.calibrate ? { calibrate: true } : {}) }));
   });
 
 program.command('explain <runDir> <image...>')
@@ -169,9 +170,11 @@ program.command('explain <runDir> <image...>')
   .option('--layer <name>', "target layer (default: the model's usual one)")
   .option('--out <dir>', "output folder (default: the run's cams/)")
   .addOption(new Option('--checkpoint <which>', 'checkpoint').choices(CHECKPOINT_NAMES).default('best'))
-  .addOption(new Option('--method <id>', 'CAM method').choices(listCamMethods().map((m) => m.id)).default(DEFAULT_CAM_METHOD))
+  .addOption(new Option('--method <id>', 'CAM method').choices(camMethodNames()).default(DEFAULT_CAM_METHOD))
+  .option('--aug-smooth', "test-time augmentation: mean map over horizontal flips × input scales 0.9, 1, 1.1 (pytorch-grad-cam's aug_smooth)")
+  .option('--eigen-smooth', "first principal component of the weighted activations instead of their sum (pytorch-grad-cam's eigen_smooth)")
   .addOption(runsOption('more runs to explain the same images with (one result per run, in order)'))
-  .action(async (runDir: string, images: string[], o: { class?: string; layer?: string; out?: string; checkpoint: CheckpointName; method: string; runs?: string[] }) => {
+  .action(async (runDir: string, images: string[], o: { class?: string; layer?: string; out?: string; checkpoint: CheckpointName; method: string; augSmooth?: boolean; eigenSmooth?: boolean; runs?: string[] }) => {
     const dirs = runList(runDir, o.runs);
     mustExist(runDir, 'folder');
     for (const image of images) mustExist(image);
@@ -179,7 +182,8 @@ program.command('explain <runDir> <image...>')
       const classIndex = o.class === undefined ? undefined : await resolveClass(dir, o.class);
       // One --out for several runs: a sub-folder each, so one run's maps never overwrite another's.
       const outDir = o.out && dirs.length > 1 ? path.join(o.out, path.basename(path.resolve(dir))) : o.out;
-      output('explain', await run({ type: 'explain', id: 0, runDir: dir, images, classIndex, layer: o.layer, outDir, checkpoint: o.checkpoint, method: o.method }));
+      output('explain', await run({ type: 'explain', id: 0, runDir: dir, images, classIndex, layer: o.layer, outDir, checkpoint: o.checkpoint, method: o.method,
+        augSmooth: o.augSmooth === true, eigenSmooth: o.eigenSmooth === true }));
     }
   });
 

@@ -1,22 +1,88 @@
-import { NOT_PRESENT_NOTE, formatPercent } from '../shared/format';
+import { NOT_PRESENT_NOTE, formatMetric, formatPercent } from '../shared/format';
 import type { EvalResult, ExplainResult, ImportWeightsResult, InfoResult, ResultByRequest, ScanSummary, TrainResult } from '../shared/engineProtocol';
+import { evalMetricValue, type Interval } from '../shared/runFiles';
 
 const pct = formatPercent;
 
+/** "0.933 (0.894–0.963)", "93.3% (90.0–96.1%)": a value and its 95 % interval, when there is one. */
+function withInterval(value: number | null | undefined, iv: Interval | null | undefined, percent = false): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return 'n/a';
+  const fmt = (v: number) => (percent ? pct(v) : formatMetric(v));
+  return iv ? `${fmt(value)} (${percent ? (iv.low * 100).toFixed(1) : fmt(iv.low)}–${fmt(iv.high)})` : fmt(value);
+}
+
 export function formatEval(r: EvalResult): string {
   const na = (c: EvalResult['perClass'][number], text: string) => (c.present === false ? 'n/a' : text);
-  const rows = r.perClass.map((c) =>
-    `  ${c.className.padEnd(18)} ${na(c, pct(c.accuracy)).padStart(7)} ${na(c, pct(c.precision)).padStart(9)} ${na(c, pct(c.recall)).padStart(7)} ${na(c, c.f1.toFixed(3)).padStart(6)} ${String(c.support).padStart(7)}`);
+  const iv = r.intervals;
+  const roc = evalMetricValue(r.metrics, 'rocAuc');
+  const f1s = r.perClass.map((c, i) => na(c, withInterval(c.f1, iv?.perClass[i]?.f1)));
+  const aucs = r.perClass.map((c, i) => (roc ? withInterval(roc.perClass[i]?.auc, iv?.metrics.rocAuc?.[c.className]) : ''));
+  const fw = Math.max(6, ...f1s.map((t) => t.length)), aw = Math.max(3, ...aucs.map((t) => t.length));
+  const rows = r.perClass.map((c, i) =>
+    `  ${c.className.padEnd(18)} ${na(c, pct(c.accuracy)).padStart(7)} ${na(c, pct(c.precision)).padStart(9)} ${na(c, pct(c.recall)).padStart(7)} ${f1s[i].padStart(fw)} ${String(c.support).padStart(7)}` +
+    (roc ? `  ${aucs[i].padStart(aw)}` : ''));
+  const scalars = r.metrics.filter((m) => typeof m.value === 'number' || m.value === null)
+    .map((m) => `${m.label} ${withInterval(m.value as number | null, iv?.metrics[m.id]?.value)}`);
   return [
-    `${r.name}: accuracy ${pct(r.accuracy)}, macro-F1 ${r.macroF1.toFixed(3)}` +
-      r.metrics.filter((m) => typeof m.value === 'number').map((m) => `, ${m.label} ${(m.value as number).toFixed(3)}`).join(''),
-    `  ${'class'.padEnd(18)} ${'acc'.padStart(7)} ${'precision'.padStart(9)} ${'recall'.padStart(7)} ${'F1'.padStart(6)} ${'support'.padStart(7)}`,
+    `${r.name}: accuracy ${withInterval(r.accuracy, iv?.accuracy, true)}, macro-F1 ${withInterval(r.macroF1, iv?.macroF1)}`,
+    ...(scalars.length ? [`  ${scalars.join(', ')}`] : []),
+    `  ${'class'.padEnd(18)} ${'acc'.padStart(7)} ${'precision'.padStart(9)} ${'recall'.padStart(7)} ${'F1'.padStart(fw)} ${'support'.padStart(7)}` + (roc ? `  ${'AUC'.padStart(aw)}` : ''),
     ...rows,
     ...(r.perClass.some((c) => c.present === false) ? [`  ${NOT_PRESENT_NOTE}`] : []),
+    ...(roc?.perClass.filter((c) => c.auc === null && c.reason).map((c) => `  AUC of ${c.className} n/a: ${c.reason}`) ?? []),
+    ...formatRankingAndCalibration(r),
     `  confusion matrix (rows true, columns predicted): ${JSON.stringify(r.confusion)}`,
+    ...(r.confounders ?? []).map((c) => `  warning: ${c.message}`),
+    ...formatSubgroups(r.subgroups ?? []),
     `  ${r.jsonPath}`,
     `  ${r.pngPath}`,
   ].join('\n');
+}
+
+/** AUC and average-precision averages, calibration (ECE, temperature scaling) and how the intervals were made. */
+function formatRankingAndCalibration(r: EvalResult): string[] {
+  const iv = r.intervals;
+  const roc = evalMetricValue(r.metrics, 'rocAuc'), ap = evalMetricValue(r.metrics, 'averagePrecision');
+  const cal = evalMetricValue(r.metrics, 'calibration'), ts = r.temperatureScaling, b = r.bootstrap;
+  const lines: string[] = [];
+  if (roc) {
+    lines.push(`  AUC macro ${withInterval(roc.macro, iv?.metrics.rocAuc?.macro)}, weighted ${withInterval(roc.weighted, null)}, micro ${withInterval(roc.micro, null)}` +
+      (ap ? `; average precision macro ${withInterval(ap.macro, iv?.metrics.averagePrecision?.macro)}, micro ${withInterval(ap.micro, null)}` : ''));
+  }
+  if (ts) {
+    lines.push(`  calibration: ECE ${formatMetric(ts.eceBefore)} → ${formatMetric(ts.eceAfter)} after temperature scaling (T = ${ts.temperature.toPrecision(3)}, ` +
+      `fitted on ${ts.fittedOn}, ${ts.fitImages} images); log loss ${formatMetric(ts.logLossBefore)} → ${formatMetric(ts.logLossAfter)}; the numbers above are calibrated`);
+  } else if (cal) {
+    lines.push(`  calibration: ECE ${withInterval(cal.ece, iv?.metrics.calibration?.ece)} (15 bins; --calibrate fits a temperature on val)`);
+  }
+  if (b) {
+    lines.push(`  intervals: ${Math.round(b.confidence * 100)} % percentile bootstrap, ${b.resamples} resamples of ` +
+      (b.unit === 'patient' ? `${b.clusters} patients (${b.images} images)` : `${b.images} images (patients unknown)`));
+  }
+  return lines;
+}
+
+/** Values shown per column; the rest are in the eval file. */
+const MAX_SUBGROUP_ROWS = 12;
+
+/** Per metadata column: images, accuracy, macro-F1 and recall per class of each value's images. */
+export function formatSubgroups(columns: NonNullable<EvalResult['subgroups']>): string[] {
+  const cut = (s: string, w: number) => (s.length > w ? `${s.slice(0, w - 1)}…` : s);
+  return columns.flatMap((col) => {
+    const w = Math.min(24, Math.max(10, ...col.groups.map((g) => g.value.length)));
+    const classes = col.groups[0]?.perClass.map((c) => c.className) ?? [];
+    const cw = classes.map((c) => Math.min(16, Math.max(7, c.length)));
+    const more = col.groups.length - MAX_SUBGROUP_ROWS;
+    return [
+      `  subgroups by ${col.column}${col.equivalents.length ? ` (${col.equivalents.join(', ')}: the same split)` : ''}, recall per class:`,
+      `    ${'value'.padEnd(w)} ${'images'.padStart(6)} ${'acc'.padStart(7)} ${'macro-F1'.padStart(8)} ${classes.map((c, i) => cut(c, cw[i]).padStart(cw[i])).join(' ')}`,
+      ...col.groups.slice(0, MAX_SUBGROUP_ROWS).map((g) =>
+        `    ${cut(g.value, w).padEnd(w)} ${String(g.count).padStart(6)} ${pct(g.accuracy).padStart(7)} ${g.macroF1.toFixed(3).padStart(8)} ` +
+        g.perClass.map((c, i) => (c.recall === null ? 'n/a' : pct(c.recall)).padStart(cw[i])).join(' ')),
+      ...(more > 0 ? [`    … ${more} more value${more === 1 ? '' : 's'} in the eval file`] : []),
+      ...(col.missing > 0 ? [`    ${col.missing} image${col.missing === 1 ? '' : 's'} without a ${col.column}`] : []),
+    ];
+  });
 }
 
 const printers: { [K in keyof ResultByRequest]: (r: ResultByRequest[K]) => string } = {

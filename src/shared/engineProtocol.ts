@@ -15,15 +15,16 @@ export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 export interface TrainResult { runDir: string; status: RunStatus; epochsDone: number; best?: Pick<CheckpointMeta, 'epoch' | 'valLoss' | 'valAcc'> }
 
 /** The evaluate job's result: where it wrote eval/<name>.json and its PNG, and the file's headline part. */
-export interface EvalResult extends Pick<EvalFile, 'name' | 'accuracy' | 'classes' | 'confusion' | 'perClass'> {
+export interface EvalResult extends Pick<EvalFile, 'name' | 'accuracy' | 'classes' | 'confusion' | 'perClass' | 'confounders' | 'subgroups' | 'intervals' | 'bootstrap' | 'temperatureScaling'> {
   jsonPath: string;
   pngPath: string;
   macroF1: number;
   metrics: NonNullable<EvalFile['metrics']>;
 }
 
-/** candidateLayers: layers with a spatial (4-D) output, deepest first — valid --layer values. */
-export interface ExplainResult { items: ExplainItem[]; candidateLayers: string[] }
+/** candidateLayers: layers with a spatial (4-D) output, deepest first — valid --layer values. methods: the CAM methods the engine offers (id, name). */
+export interface ExplainResult { items: ExplainItem[]; candidateLayers: string[]; methods: CamMethodInfo[] }
+export interface CamMethodInfo { id: string; label: string; usesGradients: boolean }
 
 /** perSplit: the folders' own split, or the default seeded split training would make. */
 export interface ScanSummary { root: string; layout: string; classes: string[]; perClass: Record<string, number>; perSplit: Record<SplitName, Record<string, number>>;
@@ -38,10 +39,13 @@ export interface InfoResult { backend: string; threads: number; simd: boolean; v
 export interface ScanRequest { type: 'scan'; id: number; root: string; patientPattern?: string }
 /** force: take over the run folder's lock when another host holds it (a live process on this host is never overridden). */
 export interface TrainRequest { type: 'train'; id: number; dataset: string; config: Partial<TrainConfig>; runDir?: string; resume?: string; force?: boolean }
-/** runs: more run directories whose checkpoints join runDir's in a soft-voting ensemble (same classes; runDir's split). */
-export interface EvaluateRequest { type: 'evaluate'; id: number; runDir: string; runs?: string[]; split?: SplitName; data?: string; checkpoint?: CheckpointName }
-/** method: a CAM method id (src/engine/cam/methods; default 'gradcam'). */
-export interface ExplainRequest { type: 'explain'; id: number; runDir: string; images: string[]; classIndex?: number; layer?: string; outDir?: string; checkpoint?: CheckpointName; method?: string }
+/**
+ * runs: more run directories whose checkpoints join runDir's in a soft-voting ensemble (same classes; runDir's split).
+ * calibrate: fit temperature scaling on runDir's validation split and score the calibrated probabilities.
+ */
+export interface EvaluateRequest { type: 'evaluate'; id: number; runDir: string; runs?: string[]; split?: SplitName; data?: string; checkpoint?: CheckpointName; calibrate?: boolean }
+/** method: a CAM method id or alias (src/engine/cam/methods; default 'gradcam'); augSmooth / eigenSmooth: pytorch-grad-cam's aug_smooth / eigen_smooth. */
+export interface ExplainRequest { type: 'explain'; id: number; runDir: string; images: string[]; classIndex?: number; layer?: string; outDir?: string; checkpoint?: CheckpointName; method?: string; augSmooth?: boolean; eigenSmooth?: boolean }
 /** file: a .pth/.h5 the user has, or 'imagenet' to download the official file into the cache first. */
 export interface ImportWeightsRequest { type: 'import-weights'; id: number; file: string; arch: string; outDir: string; includeTop?: boolean; widthMultiplier?: number }
 export interface InfoRequest { type: 'info'; id: number; backend?: BackendChoice }

@@ -16,6 +16,21 @@ export function formatPercent(value: number | null | undefined, digits = 1): str
 /** Why a class of an evaluation shows n/a (eval file: `present: false`); the views print it under their tables. */
 export const NOT_PRESENT_NOTE = 'n/a: no image of this class in the evaluated set and never predicted; left out of the averages';
 
+/** A 95 % interval's bounds as "0.894–0.963", or "90.0–96.1%" for a percentage; '' when there is none. */
+export function formatInterval(iv: { low: number; high: number } | null | undefined, percent = false): string {
+  const low = finite(iv?.low), high = finite(iv?.high);
+  if (low === null || high === null) return '';
+  return percent ? `${(low * 100).toFixed(1)}–${formatPercent(high)}` : `${formatMetric(low)}–${formatMetric(high)}`;
+}
+
+/** "0.933 (0.894–0.963)", "93.3% (90.0–96.1%)": a value with its interval when there is one; 'n/a' for no value. */
+export function formatWithInterval(value: number | null | undefined, iv: { low: number; high: number } | null | undefined, percent = false): string {
+  if (finite(value) === null) return 'n/a';
+  const text = percent ? formatPercent(value) : formatMetric(value);
+  const range = formatInterval(iv, percent);
+  return range ? `${text} (${range})` : text;
+}
+
 /** Metrics in [0, 1] printed as in a classification report: 0.935. */
 export function formatMetric(value: number | null | undefined, digits = 3): string {
   const v = finite(value);

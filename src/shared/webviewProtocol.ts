@@ -4,7 +4,7 @@
  * (webview.asWebviewUri of files in the run folders, which are in localResourceRoots).
  */
 import type { EpochRecord, RunStatus } from './engineProtocol';
-import type { CheckpointMeta, CheckpointName, EvalFile, Prediction, RunningElsewhere } from './runFiles';
+import type { CheckpointMeta, CheckpointName, EnsembleMember, EvalFile, Interval, Prediction, RunningElsewhere } from './runFiles';
 
 // ---------- training panel ----------
 export interface TrainingRunView {
@@ -32,22 +32,47 @@ export type TrainingFromWebview =
 
 // ---------- evaluation view ----------
 export type PredictionRow = Prediction;
-/** One eval/<name>.json (as parsed by its schema) with the run it belongs to. */
+/**
+ * One eval/<name>.json (as parsed by its schema) with the run or ensemble it belongs to. The parts an older file lacks
+ * (metrics, intervals, bootstrap, temperature scaling, confounders, subgroups) are absent here too.
+ */
 export interface EvaluationView
-  extends Pick<EvalFile, 'name' | 'classes' | 'confusion' | 'perClass' | 'accuracy' | 'macro' | 'weighted' | 'total' | 'predictions'> {
+  extends Pick<EvalFile, 'name' | 'classes' | 'confusion' | 'perClass' | 'accuracy' | 'macro' | 'weighted' | 'total' | 'predictions'
+    | 'metrics' | 'intervals' | 'bootstrap' | 'temperatureScaling' | 'confounders' | 'subgroups'> {
+  /** The folder holding eval/<name>.json: a run's, or an ensemble's (.cxr-lab/ensembles/<id>). */
   runDir: string;
+  /** The run's id, or the ensemble's. */
   runId: string;
+  /** The run's architecture, or "ensemble of N: arch, arch…". */
   arch: string;
+  /** The run whose checkpoint explains an image (Grad-CAM): the run itself, or an ensemble's first member. */
+  explainRunDir: string;
+  /** An ensemble's members; absent for one run. */
+  ensemble?: EnsembleMember[];
 }
-/** One row per (run, evaluation) of the workspace, like the reference study's table of all models. */
-export interface SummaryRow { runDir: string; runId: string; arch: string; name: string; accuracy: number; macroF1: number; weightedF1: number; epochs: number; bestEpoch?: number }
+/** One row per (run or ensemble, evaluation) of the workspace, like the reference study's table of all models. */
+export interface SummaryRow {
+  runDir: string; runId: string; arch: string; name: string; accuracy: number; macroF1: number; weightedF1: number;
+  /** Epochs trained (absent for an ensemble) and the best one. */
+  epochs?: number; bestEpoch?: number;
+  /** Macro one-vs-rest ROC AUC (null: no class has one); absent in files from before it. */
+  auc?: number | null;
+  /** 95 % bootstrap intervals; absent in files from before them. */
+  intervals?: { accuracy: Interval | null; macroF1: Interval | null; auc: Interval | null };
+  /** An ensemble's row: how many members. */
+  members?: number;
+}
 
 export type EvaluationToWebview =
   | { type: 'init'; evaluation: EvaluationView; summary: SummaryRow[] }
-  | { type: 'summary'; summary: SummaryRow[] };
+  | { type: 'summary'; summary: SummaryRow[] }
+  /** Webview URIs of image files the page asked for (thumbnails), by file path; files not in the evaluation are left out. */
+  | { type: 'images'; uris: Record<string, string> };
 export type EvaluationFromWebview =
   | { type: 'ready' }
   | { type: 'explainImage'; file: string; runDir: string }
+  /** Thumbnails to show (the top-losses gallery): answered by an 'images' message. */
+  | { type: 'requestImages'; files: string[] }
   | { type: 'openEvaluation'; runDir: string; name: string };
 
 // ---------- Grad-CAM view ----------
@@ -61,6 +86,11 @@ export interface ExplainView {
   layer: string;
   layers: string[]; // candidate target layers (4-D outputs), last first
   checkpoint: { runDir: string; runId: string; arch: string; which: CheckpointName; epoch?: number };
+  /** CAM method id of this map, the methods the engine offers (id, name), and pytorch-grad-cam's smoothing options used. */
+  method: string;
+  methods: { id: string; label: string }[];
+  augSmooth: boolean;
+  eigenSmooth: boolean;
 }
 
 export type ExplainToWebview =
@@ -71,4 +101,5 @@ export type ExplainFromWebview =
   | { type: 'ready' }
   | { type: 'selectClass'; classIndex: number }
   | { type: 'selectLayer'; layer: string }
+  | { type: 'selectMethod'; method: string; augSmooth: boolean; eigenSmooth: boolean }
   | { type: 'changeCheckpoint' };

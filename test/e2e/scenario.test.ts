@@ -2,7 +2,7 @@
  * The end-to-end scenario in a real VS Code (code-server 4.100.3, Debian's Chromium, playwright-core):
  * install cxr-lab.vsix, open a small phantom chest X-ray workspace, train a tiny model through "CXR Lab: Train
  * Model" and its quick picks, then check the training panel's curves, the Runs tree, the evaluation matrix and its
- * images, and Grad-CAM from the explorer's context menu. Screenshots of every step go to test-results/.
+ * images, its ROC/PR curves, threshold slider and top-losses gallery, and Grad-CAM from the explorer's context menu. Screenshots of every step go to test-results/.
  *
  * Run: npm run test:e2e (setup, package, then this file), or `node --import tsx test/e2e/scenario.test.ts` when
  * code-server is installed (test/e2e/setup.sh) and cxr-lab.vsix is built (npm run package). Ends with `N passed, N failed`.
@@ -14,6 +14,7 @@ import type { Frame } from 'playwright-core';
 import sharp from 'sharp';
 import { EngineClient } from '../../src/extension/engine/engineClient';
 import { generatePhantomDataset } from '../../src/cli/demo/phantom';
+import { operatingPointAtThreshold } from '../../src/shared/operatingPoint';
 import { openHarness, prepareServerState, waitFor, type Harness } from './harness';
 import { RESULTS_DIR } from './paths';
 import { Steps } from './steps';
@@ -186,7 +187,7 @@ async function main(): Promise<number> {
       // Metrics under the run in the tree: accuracy, macro-F1 and one row per class.
       const metrics = wb.treeItem('metrics (test)', pane).first();
       await metrics.waitFor({ timeout: 30_000 }).catch(() => { throw new Error('no "metrics (test)" row under the run'); });
-      if (!/accuracy [\d.]+%/.test(await wb.description(metrics))) throw new Error(`"metrics (test)" says "${await wb.description(metrics)}"`);
+      if (!/accuracy [\d.]+% · macro-F1 [\d.]+ · AUC ([\d.]+|n\/a)/.test(await wb.description(metrics))) throw new Error(`"metrics (test)" says "${await wb.description(metrics)}", expected accuracy, macro-F1 and AUC`);
       await wb.expand(metrics);
       for (const label of ['accuracy', 'macro-F1', 'normal', 'effusion', 'consolidation']) {
         await wb.treeItem(label, pane).first().waitFor({ timeout: 10_000 }).catch(() => { throw new Error(`no "${label}" metric row under "metrics (test)"`); });
@@ -215,6 +216,80 @@ async function main(): Promise<number> {
       await screenshot('cell-images');
     }, ['Evaluate from the run context menu shows the confusion matrix and metrics']);
 
+    // The evaluation's newer sections: curves, the binary view's threshold slider, the top-losses gallery.
+    type EvalJson = { classes: string[]; predictions: { file: string; rel: string; label: number; predicted: number; probabilities: number[] }[] };
+    const readEval = async () => JSON.parse(await fs.readFile(path.join(runDir, 'eval', 'test.json'), 'utf8')) as EvalJson;
+    const scrollTo = (frame: Frame, selector: string) => frame.$eval(selector, (el) => el.scrollIntoView({ block: 'start' }));
+
+    await steps.step('evaluation draws ROC and precision-recall curves and the reliability diagram, with intervals', async () => {
+      const { wb } = h!;
+      const frame = await wb.webviewFrame('#roc-chart canvas', 'evaluation curves', { timeoutMs: 30_000 });
+      for (const chart of ['#roc-chart', '#pr-chart', '#reliability-chart']) {
+        const colored = await waitFor(`${chart} to draw coloured curves`, async () => {
+          const n = await chromaticPixels(frame, `${chart} canvas`);
+          return n > 100 ? n : undefined;
+        }, 30_000);
+        console.log(`    ${chart}: ${colored} coloured pixels, ${await frame.$eval(chart, (el) => (el as HTMLElement).dataset.series)} series`);
+      }
+      const interval = await frame.$eval('#macro-f1-interval', (el) => el.textContent ?? '');
+      if (!/^\(\d\.\d{3}–\d\.\d{3}\)$/.test(interval)) throw new Error(`the macro-F1 headline shows the interval "${interval}", expected (0.xxx–0.xxx)`);
+      const note = await frame.$eval('#bootstrap-note', (el) => el.textContent ?? '');
+      if (!/2000 resamples of \d+ (patients|images)/.test(note)) throw new Error(`the bootstrap line says "${note}"`);
+      console.log(`    macro-F1 ${await frame.$eval('#macro-f1', (el) => el.textContent)} ${interval}; ${note}`);
+      await scrollTo(frame, '#roc-card');
+      await screenshot('evaluation-curves');
+    }, ['a confusion-matrix cell click lists its images']);
+
+    await steps.step('the threshold slider updates sensitivity and specificity live', async () => {
+      const { wb } = h!;
+      const frame = await wb.webviewFrame('#threshold-slider', 'evaluation operating point');
+      const evalJson = await readEval();
+      const labels = evalJson.predictions.map((p) => p.label);
+      const rowText = () => frame.$eval('#operating-table tr[data-kind="threshold"]', (el) => Array.from(el.querySelectorAll('td'), (td) => td.textContent ?? ''));
+      const markers = () => frame.$eval('#roc-chart', (el) => (el as HTMLElement).dataset.markers ?? '');
+      const before = await markers();
+      for (const t of [0.8, 0.2]) {
+        await frame.$eval('#threshold-slider', (el, value) => {
+          const s = el as HTMLInputElement;
+          s.value = String(value);
+          s.dispatchEvent(new Event('input', { bubbles: true }));
+        }, t);
+        const expected = operatingPointAtThreshold(labels, evalJson.predictions.map((p) => p.probabilities), 0, t);
+        const cells = await waitFor(`the threshold row to show p ≥ ${t.toFixed(2)}`, async () => {
+          const c = await rowText();
+          return c[0]?.endsWith(`≥ ${t.toFixed(2)}`) ? c : undefined;
+        }, 5_000);
+        const want = [expected.sensitivity, expected.specificity].map((v) => `${(v * 100).toFixed(1)}%`);
+        if (cells[1] !== want[0] || cells[2] !== want[1]) throw new Error(`at ${t} the row says sensitivity ${cells[1]}, specificity ${cells[2]}; expected ${want.join(', ')}`);
+        if (Number(cells[5]) !== expected.tp || Number(cells[6]) !== expected.fp) throw new Error(`at ${t}: TP ${cells[5]}, FP ${cells[6]}; expected ${expected.tp}, ${expected.fp}`);
+        console.log(`    p(${evalJson.classes[0]}) ≥ ${t}: sensitivity ${cells[1]}, specificity ${cells[2]}, PPV ${cells[3]}, NPV ${cells[4]}`);
+      }
+      if ((await markers()) === before) throw new Error(`the ROC marker did not move (${before})`);
+      // The slider and, above it, the ROC curves with the threshold's ring.
+      await frame.$eval('#operating-card', (el) => el.scrollIntoView({ block: 'end' }));
+      await screenshot('threshold-slider');
+    }, ['evaluation draws ROC and precision-recall curves and the reliability diagram, with intervals']);
+
+    let topLossFile = '';
+    await steps.step('the top-losses gallery shows thumbnails, highest loss first', async () => {
+      const { wb } = h!;
+      const frame = await wb.webviewFrame('#loss-gallery .loss-tile', 'evaluation top losses');
+      const evalJson = await readEval();
+      const loss = (p: EvalJson['predictions'][number]) => -Math.log(Math.min(1 - Number.EPSILON, Math.max(Number.EPSILON, p.probabilities[p.label])));
+      const expected = [...evalJson.predictions].sort((a, b) => loss(b) - loss(a) || a.rel.localeCompare(b.rel));
+      const tiles = await frame.$$eval('#loss-gallery .loss-tile', (els) => els.map((e) => ({ file: e.getAttribute('data-file') ?? '', loss: Number(e.getAttribute('data-loss')) })));
+      if (tiles.length !== Math.min(24, expected.length)) throw new Error(`${tiles.length} tiles for ${expected.length} images`);
+      if (tiles.some((t, i) => Math.abs(t.loss - loss(expected[i])) > 1e-5)) throw new Error(`tile losses ${tiles.map((t) => t.loss.toFixed(3)).join(', ')} are not the highest first`);
+      if (tiles[0].file !== expected[0].file) throw new Error(`the first tile is ${tiles[0].file}, expected ${expected[0].file}`);
+      await waitFor('the first thumbnails to load', async () => {
+        const loaded = await frame.$$eval('#loss-gallery .loss-tile img', (els) => els.filter((e) => (e as HTMLImageElement).complete && (e as HTMLImageElement).naturalWidth > 0).length);
+        return loaded >= Math.min(8, tiles.length) ? loaded : undefined;
+      }, 30_000);
+      topLossFile = tiles[0].file;
+      await scrollTo(frame, '#losses-card');
+      await screenshot('top-losses');
+    }, ['the threshold slider updates sensitivity and specificity live']);
+
     const gradcamFrame = async (h: Harness, file: string) => {
       const frame = await h.wb.webviewFrame('#overlay-image', `Grad-CAM of ${path.basename(file)}`, {
         timeoutMs: 120_000, accept: async (f) => (await f.$eval('#image-name', (el) => el.textContent)) === path.basename(file),
@@ -233,6 +308,16 @@ async function main(): Promise<number> {
       if (!predicted || !(await face('#class-picker')).startsWith(predicted)) throw new Error(`class picker shows "${await face('#class-picker')}" but the view says "${sentence}"`);
       return frame;
     };
+
+    await steps.step('clicking a top-losses tile opens its Grad-CAM', async () => {
+      const { wb } = h!;
+      const frame = await wb.webviewFrame('#loss-gallery .loss-tile', 'evaluation top losses');
+      await frame.click('#loss-gallery .loss-tile');
+      await gradcamFrame(h!, topLossFile);
+      await screenshot('gradcam-from-top-losses');
+      // Back to the matrix for the next step.
+      await (await wb.webviewFrame('#confusion-matrix', 'evaluation')).$eval('#confusion-matrix', (el) => el.scrollIntoView({ block: 'center' }));
+    }, ['the top-losses gallery shows thumbnails, highest loss first']);
 
     await steps.step('clicking a listed image opens its Grad-CAM', async () => {
       const { wb } = h!;

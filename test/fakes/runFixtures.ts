@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { EpochRecord, RunStatus, TrainConfig } from '../../src/shared/engineProtocol';
 import {
-  LAB_DIR, RUN_FILES, RUN_LAYOUT_VERSION, RUNS_DIR, type CheckpointMeta, type CheckpointMetaFile, type CheckpointName, type EvalFile, type RunInfo,
+  ENSEMBLE_FILES, ENSEMBLES_DIR, LAB_DIR, RUN_FILES, RUN_LAYOUT_VERSION, RUNS_DIR, type CheckpointMeta, type CheckpointMetaFile, type CheckpointName, type EnsembleFile,
+  type EvalFile, type RunInfo,
 } from '../../src/shared/runFiles';
 
 export const tempWorkspace = (): string => mkdtempSync(path.join(tmpdir(), 'cxr-ext-'));
@@ -24,6 +25,60 @@ export function evalFile(name: string, accuracy: number): EvalFile {
     predictions: [{ file: '/data/covid/a.png', rel: 'covid/a.png', label: 0, predicted: 1, probabilities: [0.2, 0.7, 0.1] }],
     skipped: [],
   };
+}
+
+/**
+ * An eval file as issue 11's engine writes it: ROC AUC per class (pneumonia n/a: no image of it), average precision,
+ * calibration, bootstrap intervals (patients), a confounder warning and one subgroup column.
+ */
+export function evalFileWithMetrics(name: string, accuracy: number): EvalFile {
+  const base = evalFile(name, accuracy);
+  const curve = { fpr: [0, 0, 0.5, 1], tpr: [0, 0.5, 1, 1], thresholds: [Infinity, 0.9, 0.4, 0.1], points: 4 };
+  const pr = { precision: [0.5, 1, 1], recall: [1, 0.5, 0], thresholds: [0.1, 0.9], points: 3 };
+  const iv = (low: number, high: number) => ({ low, high });
+  return {
+    ...base,
+    metrics: [
+      { id: 'cohenKappa', label: "Cohen's kappa", value: 0.61 },
+      { id: 'rocAuc', label: 'ROC AUC', value: {
+        perClass: [
+          { className: 'covid', positives: 7, negatives: 17, auc: 0.93, curve },
+          { className: 'normal', positives: 8, negatives: 16, auc: 0.89, curve },
+          { className: 'pneumonia', positives: 0, negatives: 24, auc: null, reason: 'no image of pneumonia in the evaluated set', curve: null },
+        ], macro: 0.91, weighted: 0.907, micro: 0.92 } },
+      { id: 'averagePrecision', label: 'average precision', value: {
+        perClass: [
+          { className: 'covid', positives: 7, ap: 0.88, curve: pr }, { className: 'normal', positives: 8, ap: 0.84, curve: pr },
+          { className: 'pneumonia', positives: 0, ap: null, reason: 'no image of pneumonia in the evaluated set', curve: null },
+        ], macro: 0.86, weighted: 0.858, micro: 0.87 } },
+      { id: 'calibration', label: 'ECE', value: { ece: 0.08, bins: [{ low: 0, high: 0.5, count: 10, confidence: 0.45, accuracy: 0.4 }, { low: 0.5, high: 1, count: 14, confidence: 0.8, accuracy: 0.86 }] } },
+    ],
+    intervals: {
+      accuracy: iv(0.7, 0.95), macroF1: iv(0.52, 0.78),
+      perClass: CLASSES.map((className) => ({ className, precision: iv(0.4, 0.8), recall: iv(0.5, 0.9), f1: iv(0.45, 0.85) })),
+      metrics: { rocAuc: { covid: iv(0.85, 0.99), normal: iv(0.8, 0.97), pneumonia: null, macro: iv(0.84, 0.97) }, cohenKappa: { value: iv(0.4, 0.8) } },
+    },
+    bootstrap: { unit: 'patient', clusters: 12, images: 24, resamples: 2000, confidence: 0.95, method: 'percentile', seed: 7 },
+    confounders: [{ column: 'source', equivalents: [], cramersV: 0.6, images: 24, shared: [{ className: 'pneumonia', value: 'kermany', count: 9 }], message: "pneumonia: all 9 images come from source 'kermany' — a model can learn the source instead of the finding." }],
+    subgroups: [{ column: 'source', equivalents: [], missing: 0, groups: [{ value: 'kermany', count: 24, accuracy, macroF1: 0.65, perClass: CLASSES.map((className) => ({ className, support: 8, recall: 0.7 })) }] }],
+  };
+}
+
+/** `.cxr-lab/ensembles/<id>/` as `cxr-lab evaluate --runs` writes it: ensemble.json with the members, and its eval files. */
+export function writeEnsemble(workspace: string, s: { id: string; members: { runId: string; runDir: string; arch: string; epoch: number }[]; updatedAt?: string; evals?: EvalFile[] }): string {
+  const dir = path.join(workspace, LAB_DIR, ENSEMBLES_DIR, s.id);
+  mkdirSync(path.join(dir, ENSEMBLE_FILES.eval), { recursive: true });
+  const at = s.updatedAt ?? '2026-11-05T00:00:00Z';
+  const file: EnsembleFile = {
+    format: RUN_LAYOUT_VERSION, id: s.id, createdAt: at, updatedAt: at, voting: 'soft', classes: CLASSES,
+    dataset: { root: path.join(workspace, 'data'), hash: 'h' }, members: s.members.map((m) => ({ ...m, checkpoint: 'best' as const })),
+  };
+  writeFileSync(path.join(dir, ENSEMBLE_FILES.ensemble), JSON.stringify(file));
+  for (const e of s.evals ?? []) {
+    const members = s.members.map(({ runId, runDir, arch, epoch }) => ({ runId, runDir, arch, epoch }));
+    writeFileSync(path.join(dir, ENSEMBLE_FILES.eval, `${e.name}.json`), JSON.stringify({ ...e, runId: s.id, ensemble: members, createdAt: at }));
+  }
+  return dir;
 }
 
 export interface RunSpec {

@@ -2,18 +2,31 @@
 
 For each architecture: seeded random weights with BatchNorm running statistics calibrated on random
 inputs (so they are not the trivial 0/1), the state dict saved by torch.save, a fixed input batch, the
-logits, the Grad-CAM target layer's activation and pytorch-grad-cam's map for image 0.
+logits, the Grad-CAM target layer's activation and pytorch-grad-cam's map for image 0 — Grad-CAM in cam.f32, and
+every method of ours (Grad-CAM, Grad-CAM++, HiResCAM, XGrad-CAM, Layer-CAM, Eigen-CAM, Score-CAM, and some with
+aug_smooth / eigen_smooth) in cams.json.
 Files per case (<out>/torch-<arch>/): weights.pth, input.f32 (NHWC), logits.f32, activation.f32 (NHWC),
-cam.f32 (H x W), meta.json. Also writes the small CI fixture with --fixture <dir>.
+cam.f32 (H x W), cams.json, meta.json. Also writes the small CI fixture with --fixture <dir>.
+
+Eigen-CAM and eigen_smooth project on a principal component, whose sign is arbitrary: get_2d_projection is
+wrapped here so the projection correlates positively with the channel mean of what it projects — the rule
+src/engine/cam/projection.ts applies — before pytorch-grad-cam's ReLU (otherwise the two maps could be negatives
+of each other, and the ReLU would keep opposite halves).
 """
 import argparse
+import base64
 import json
 import os
+import sys
+import time
 
 import numpy as np
 import torch
 import torchvision
-from pytorch_grad_cam import GradCAM
+import pytorch_grad_cam
+import pytorch_grad_cam.utils.svd_on_activations as svd_on_activations
+from pytorch_grad_cam import (EigenCAM, GradCAM, GradCAMPlusPlus, HiResCAM, LayerCAM, ScoreCAM,
+                              XGradCAM)
 from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 from importlib.metadata import version
 
@@ -29,6 +42,70 @@ ARCHS = {
     'vgg16': (torchvision.models.vgg16, lambda m: m.features[29], 'features.29'),
     'mobilenetv2': (torchvision.models.mobilenet_v2, lambda m: m.features[-1], 'features.18.2'),
 }
+
+
+# our method id -> pytorch-grad-cam class
+METHODS = {
+    'gradcam': GradCAM, 'gradcampp': GradCAMPlusPlus, 'hirescam': HiResCAM, 'xgradcam': XGradCAM,
+    'layercam': LayerCAM, 'eigencam': EigenCAM, 'scorecam': ScoreCAM,
+}
+# (method, aug_smooth, eigen_smooth): every method plain, and the smoothing options through each kind of method
+# output (channel weights, elementwise contributions, a map of its own).
+VARIANTS = [(m, False, False) for m in METHODS] + [
+    ('gradcam', True, False), ('gradcam', False, True), ('hirescam', False, True), ('eigencam', True, False),
+]
+
+
+def variant_key(method, aug, eigen):
+    return method + ('+aug' if aug else '') + ('+eigen' if eigen else '')
+
+
+_original_projection = svd_on_activations.get_2d_projection
+
+
+def signed_projection(activation_batch):
+    """get_2d_projection, then the sign that makes each projection correlate positively with the channel mean."""
+    projections = _original_projection(activation_batch)
+    channel_mean = np.nan_to_num(np.asarray(activation_batch, dtype=np.float64)).mean(axis=1)
+    for i in range(len(projections)):
+        if float(np.sum(projections[i].astype(np.float64) * channel_mean[i])) < 0:
+            projections[i] = -projections[i]
+    return projections
+
+
+# Every pytorch_grad_cam module that imported the function by name (base_cam, eigen_cam, hirescam, layer_cam …).
+for _module in list(sys.modules.values()):
+    if getattr(_module, '__name__', '').startswith('pytorch_grad_cam') and \
+            getattr(_module, 'get_2d_projection', None) is _original_projection:
+        _module.get_2d_projection = signed_projection
+
+
+def encode_map(grayscale, stride, encoding):
+    """A map [H, W] in [0, 1] as base64: every `stride`-th row and column, float32 or uint16 (x 65535)."""
+    m = np.asarray(grayscale, dtype=np.float64)[::stride, ::stride]
+    if encoding == 'u16':
+        data = np.round(np.clip(m, 0, 1) * 65535).astype('<u2').tobytes()
+    else:
+        data = m.astype('<f4').tobytes()
+    return base64.b64encode(data).decode('ascii')
+
+
+def method_cams(model, target_module, x, cam_class, our_layer, variants, stride=1, encoding='f32', score_batch=32):
+    """pytorch-grad-cam's map of every variant for image x[:1], as cams.json's content."""
+    maps, seconds = {}, {}
+    for method, aug, eigen in variants:
+        started = time.time()
+        with METHODS[method](model=model, target_layers=[target_module]) as cam:
+            cam.batch_size = score_batch  # Score-CAM's masked inputs per forward pass (the map does not depend on it)
+            grayscale = cam(input_tensor=x[:1], targets=[ClassifierOutputTarget(cam_class)], aug_smooth=aug,
+                            eigen_smooth=eigen)
+        key = variant_key(method, aug, eigen)
+        maps[key] = encode_map(grayscale[0], stride, encoding)
+        seconds[key] = round(time.time() - started, 2)
+    size = list(x.shape[2:])
+    print(f'  pytorch-grad-cam seconds: {seconds}', flush=True)
+    return {'layer': our_layer, 'classIndex': cam_class, 'peer': f'grad-cam {version("grad-cam")}', 'size': size,
+            'stride': stride, 'encoding': encoding, 'maps': maps}
 
 
 def calibrate_batchnorm(model, size, seed):
@@ -52,7 +129,9 @@ def write_f32(path, array):
     np.ascontiguousarray(array, dtype='<f4').tofile(path)
 
 
-def make_case(out_dir, arch, size=224, batch=2, seed=0, build_kwargs=None, cam=True):
+def make_case(out_dir, arch, size=224, batch=2, seed=0, build_kwargs=None, cam=True, variants=VARIANTS,
+              methods_target=None, cams_stride=1, cams_encoding='f32'):
+    """methods_target: (module getter, our layer name) for cams.json when not the Grad-CAM target layer."""
     ctor, target, our_layer = ARCHS[arch]
     torch.manual_seed(seed)
     model = ctor(weights=None, **(build_kwargs or {}))
@@ -89,6 +168,13 @@ def make_case(out_dir, arch, size=224, batch=2, seed=0, build_kwargs=None, cam=T
             grayscale = grad_cam(input_tensor=x[:1], targets=[ClassifierOutputTarget(cam_class)])
         write_f32(os.path.join(out_dir, 'cam.f32'), grayscale[0])
         meta['cam'] = {'layer': our_layer, 'classIndex': cam_class, 'peer': f'grad-cam {version("grad-cam")}'}
+    if variants:
+        cam_class = int(logits[0].argmax())
+        module, layer = (methods_target[0](model), methods_target[1]) if methods_target else (target(model), our_layer)
+        cams = method_cams(model, module, x, cam_class, layer, variants, cams_stride, cams_encoding)
+        with open(os.path.join(out_dir, 'cams.json'), 'w') as f:
+            json.dump(cams, f, indent=1)
+        meta['cams'] = 'cams.json'
     with open(os.path.join(out_dir, 'meta.json'), 'w') as f:
         json.dump(meta, f, indent=1)
     print(f'{arch}: logits {tuple(logits.shape)}, |logits| max {float(logits.abs().max()):.3g}', flush=True)
@@ -99,15 +185,20 @@ def main():
     p.add_argument('--out', default='.cxr-lab/parity')
     p.add_argument('--arch', action='append', help='only these (default: all six)')
     p.add_argument('--fixture', help='write only the small CI fixture into this directory')
+    p.add_argument('--no-scorecam', action='store_true', help='leave Score-CAM out (one forward pass per channel)')
     a = p.parse_args()
+    variants = [v for v in VARIANTS if not (a.no_scorecam and v[0] == 'scorecam')]
     torch.set_num_threads(os.cpu_count() or 1)
     if a.fixture:
         # MobileNetV2 at width 0.1 and 64 px with 3 classes: convolutions, depthwise, BatchNorm, linear.
+        # The methods at features[13] (4 x 4 x 16 at 64 px: more to compare than the last layer's 2 x 2), every
+        # other pixel as uint16, so cams.json stays small.
         make_case(a.fixture, 'mobilenetv2', size=64, batch=1, seed=7,
-                  build_kwargs={'width_mult': 0.1, 'num_classes': 3}, cam=True)
+                  build_kwargs={'width_mult': 0.1, 'num_classes': 3}, cam=True, variants=variants,
+                  methods_target=(lambda m: m.features[13], 'features.13.add'), cams_stride=2, cams_encoding='u16')
         return
     for arch in a.arch or ARCHS:
-        make_case(os.path.join(a.out, f'torch-{arch}'), arch)
+        make_case(os.path.join(a.out, f'torch-{arch}'), arch, variants=variants)
 
 
 if __name__ == '__main__':

@@ -5,8 +5,10 @@ import { compareCase, type CaseResult } from './compareCase';
 
 /**
  * `npm run parity`, second half: loads every case the Python scripts wrote under <dir> (default
- * .cxr-lab/parity) with our loaders and architectures, and prints one row per case. Exit 1 when a row is
- * out of bounds: logits relative error > 1e-4, CAM correlation < 0.99.
+ * .cxr-lab/parity) with our loaders and architectures, and prints one row per case, then one row per case
+ * with the Pearson r of each CAM method variant (cams.json) against pytorch-grad-cam. Exit 1 when a row is
+ * out of bounds: logits relative error > 1e-4, a CAM correlation < 0.99.
+ * Options after <dir>: --methods <id,id,…> compares only those CAM methods.
  */
 const LOGITS_BOUND = 1e-4;
 const CAM_BOUND = 0.99;
@@ -15,8 +17,16 @@ function fmt(x: number | undefined, digits: (v: number) => string): string {
   return x === undefined ? '—' : digits(x);
 }
 
+/** r with 6 decimals, and 1 − r when that rounds to 1. */
+function fmtR(r: number): string {
+  return r.toFixed(6) === '1.000000' ? `1.000000 (1 − r = ${(1 - r).toExponential(0)})` : r.toFixed(6);
+}
+
 async function main(): Promise<void> {
-  const dir = process.argv[2] ?? '.cxr-lab/parity';
+  const args = process.argv.slice(2);
+  const methodsAt = args.indexOf('--methods');
+  const only = methodsAt >= 0 ? args.splice(methodsAt, 2)[1]?.split(',') : undefined;
+  const dir = args[0] ?? '.cxr-lab/parity';
   const backend = await initBackend((process.env.CXR_LAB_BACKEND as 'auto') ?? 'auto');
   const names = (await fs.readdir(dir).catch(() => [] as string[])).sort();
   const cases: string[] = [];
@@ -26,21 +36,48 @@ async function main(): Promise<void> {
   console.log('| case | peer | max rel. logit error | activation rel. error | Grad-CAM correlation | ok |');
   console.log('|---|---|---|---|---|---|');
   let failed = 0;
+  let methodFailures = 0;
+  let methodChecks = 0;
+  const withMethods: CaseResult[] = [];
   for (const name of cases) {
     let r: CaseResult;
     try {
-      r = await compareCase(path.join(dir, name));
+      r = await compareCase(path.join(dir, name), { methods: only });
     } catch (err) {
       failed++;
       console.log(`| ${name} | — | error: ${(err as Error).message} | | | no |`);
       continue;
     }
-    const ok = r.logitsRelErr <= LOGITS_BOUND && (r.camCorrelation === undefined || r.camCorrelation >= CAM_BOUND);
+    const methodsOk = (r.methods ?? []).every((m) => m.correlation >= CAM_BOUND);
+    methodChecks += r.methods?.length ?? 0;
+    methodFailures += (r.methods ?? []).filter((m) => !(m.correlation >= CAM_BOUND)).length;
+    const ok = r.logitsRelErr <= LOGITS_BOUND && (r.camCorrelation === undefined || r.camCorrelation >= CAM_BOUND) && methodsOk;
     if (!ok) failed++;
+    if (r.methods?.length) withMethods.push(r);
     console.log(`| ${name} | ${r.peer} | ${r.logitsRelErr.toExponential(1)} | ${fmt(r.activationRelErr, (v) => v.toExponential(1))} | ` +
-      `${fmt(r.camCorrelation, (v) => `${v.toFixed(6)} (1 − r = ${(1 - v).toExponential(0)})`)} | ${ok ? 'yes' : 'NO'} |`);
+      `${fmt(r.camCorrelation, fmtR)} | ${ok ? 'yes' : 'NO'} |`);
   }
   console.log(`Bounds: logits ≤ ${LOGITS_BOUND}, Grad-CAM correlation ≥ ${CAM_BOUND}. ${cases.length - failed}/${cases.length} within bounds.`);
+
+  if (withMethods.length > 0) {
+    const keys = [...new Set(withMethods.flatMap((r) => r.methods!.map((m) => m.key)))];
+    console.log('');
+    console.log("CAM methods: Pearson r of our map and pytorch-grad-cam's (image 0, the peer's top class, 224 × 224); " +
+      '+aug = aug_smooth, +eigen = eigen_smooth; r shown as 1 − (1 − r) when it rounds to 1; our seconds per map in brackets');
+    console.log(`| case | layer | ${keys.join(' | ')} |`);
+    console.log(`|---|---|${keys.map(() => '---|').join('')}`);
+    for (const r of withMethods) {
+      const cells = keys.map((k) => {
+        const m = r.methods!.find((x) => x.key === k);
+        if (!m) return '—';
+        const flag = m.correlation >= CAM_BOUND ? '' : ' **NO**';
+        const shown = m.correlation >= 0.9999995 ? `1 − ${Math.max(1 - m.correlation, 0).toExponential(0)}` : m.correlation.toFixed(6);
+        return `${shown} (${m.seconds.toFixed(1)} s)${flag}`;
+      });
+      console.log(`| ${r.name} | ${r.methodsLayer} | ${cells.join(' | ')} |`);
+    }
+    console.log(`Bound: r ≥ ${CAM_BOUND}. ${methodChecks - methodFailures}/${methodChecks} method maps within bounds.`);
+  }
   process.exitCode = failed > 0 ? 1 : 0;
 }
 

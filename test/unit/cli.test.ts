@@ -176,6 +176,13 @@ test('a run killed mid-training stays loadable and resumes to the end', async ()
   const bad = cli('explain', runDir, data, '--method', 'no-such-method');
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /gradcam/);
+  // Another method (by its alias) with a smoothing option: its own files beside the default ones, named by both.
+  const pp = cli('explain', runDir, path.join(data, 'effusion', (await fs.readdir(path.join(data, 'effusion')))[0]), '--class', 'normal',
+    '--method', 'gradcam++', '--eigen-smooth', '--out', path.join(tmp, 'cams'));
+  assert.equal(pp.status, 0, pp.stderr);
+  const more = await fs.readdir(path.join(tmp, 'cams'));
+  assert.ok(more.some((f) => /^[0-9a-f]{12}-normal-gradcampp-eigen-heatmap\.png$/.test(f)), more.join(', '));
+  assert.ok(more.some((f) => /^[0-9a-f]{12}-normal-gradcam-heatmap\.png$/.test(f)), 'the Grad-CAM files are still there');
 });
 
 test('import-weights converts a torch .pth; a malicious .pth is refused with exit 1 and runs nothing', async () => {

@@ -8,7 +8,8 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { RUN_FILES } from '../../src/shared/runFiles';
+import { ENSEMBLE_FILES, ENSEMBLES_DIR, LAB_DIR, RUN_FILES, parseEnsembleFile } from '../../src/shared/runFiles';
+import { ensembleDir, ensembleLabDir } from '../../src/engine/run/ensembleStore';
 import { initBackend } from '../../src/engine/backend';
 import { evaluateRun } from '../../src/engine/jobs/evaluate';
 import { averagePredictions } from '../../src/engine/predict/ensemble';
@@ -61,15 +62,41 @@ test('an ensemble of a run and an identical run scores as the run, under its own
   const b = await copyRun('b');
   const single = await evaluateRun({ runDir: a, emit: () => {} });
   const both = await evaluateRun({ runDir: a, runs: [b], emit: () => {} });
-  assert.match(both.name, /^test-ensemble-[0-9a-f]{8}$/);
+  // Stored under <tmp>/.cxr-lab/ensembles/<id>/ (a is not in a .cxr-lab/runs folder: its parent's .cxr-lab), not in run a.
+  const dir = path.dirname(path.dirname(both.jsonPath));
+  assert.equal(path.dirname(dir), path.join(tmp, LAB_DIR, ENSEMBLES_DIR));
+  assert.match(path.basename(dir), /^ensemble-[0-9a-f]{8}$/);
+  assert.equal(both.name, 'test');
+  assert.equal(both.jsonPath, path.join(dir, 'eval', 'test.json'));
+  assert.equal(both.pngPath, path.join(dir, 'eval', 'test.png'));
+  assert.ok((await fs.stat(both.pngPath)).size > 0);
   assert.notEqual(both.jsonPath, single.jsonPath, 'the single run keeps its own eval file');
+  assert.deepEqual(await fs.readdir(path.join(a, RUN_FILES.eval)), ['test.json', 'test.png'], 'nothing of the ensemble in the first run');
   assert.deepEqual(both.confusion, single.confusion);
   const file = (await readEvalFile(both.jsonPath))!;
   const one = (await readEvalFile(single.jsonPath))!;
   assert.deepEqual(file.ensemble?.map((m) => m.runId), ['a', 'b']);
+  assert.equal(file.runId, path.basename(dir));
   assert.equal(one.ensemble, undefined);
+  const members = parseEnsembleFile(await fs.readFile(path.join(dir, ENSEMBLE_FILES.ensemble), 'utf8'), 'ensemble.json');
+  assert.equal(members.id, path.basename(dir));
+  const arch = file.ensemble![0].arch;
+  assert.deepEqual(members.members.map((m) => [m.runId, m.runDir, m.arch, m.checkpoint, m.epoch]),
+    [['a', a, arch, 'best', one.checkpoint.epoch], ['b', b, arch, 'best', one.checkpoint.epoch]]);
+  assert.deepEqual(members.classes, one.classes);
+  // The same members again (another split): the same folder; the first member decides the id's .cxr-lab.
+  assert.equal(ensembleDir([a, b]), dir);
+  assert.notEqual(ensembleDir([b, a]), dir);
   file.predictions.forEach((p, i) => p.probabilities.forEach((q, c) => assert.ok(Math.abs(q - one.predictions[i].probabilities[c]) < 1e-6)));
   assert.ok(Math.abs(file.loss - one.loss) < 1e-4, `${file.loss} vs ${one.loss}`);
+});
+
+test('an ensemble belongs to the .cxr-lab holding its first run, else to its parent folder\'s .cxr-lab', () => {
+  assert.equal(ensembleLabDir('/ws/.cxr-lab/runs/20261101-000000-resnet18'), '/ws/.cxr-lab');
+  assert.equal(ensembleLabDir('/ws/.cxr-lab/runs/r1/'), '/ws/.cxr-lab');
+  assert.equal(ensembleLabDir('/elsewhere/runs/r1'), '/elsewhere/runs/.cxr-lab');
+  assert.equal(ensembleLabDir('/tmp/x/a'), '/tmp/x/.cxr-lab');
+  assert.match(ensembleDir(['/ws/.cxr-lab/runs/a', '/other/b']), /^\/ws\/\.cxr-lab\/ensembles\/ensemble-[0-9a-f]{8}$/);
 });
 
 test('members with another split, other data or other classes are refused with one sentence naming the runs', { timeout: 60_000 }, async () => {

@@ -87,7 +87,7 @@ function explainSetup(runs: Awaited<ReturnType<typeof workspaceWithRuns>>['runs'
     explain: async (o): Promise<ExplainResult> => {
       requests.push(o);
       const cls = o.classIndex ?? 1;
-      return { candidateLayers: ['block5', 'block4'], items: [{ image: o.image, classIndex: cls, className: CLASSES[cls], probabilities: [0.2, 0.7, 0.1], layer: o.layer ?? 'block5', heatmap: `${o.runDir}/cams/k-${cls}-heatmap.png`, overlay: `${o.runDir}/cams/k-${cls}-overlay.png`, json: 'j' }] };
+      return { candidateLayers: ['block5', 'block4'], methods: [{ id: 'gradcam', label: 'Grad-CAM', usesGradients: true }, { id: 'scorecam', label: 'Score-CAM', usesGradients: false }], items: [{ image: o.image, classIndex: cls, className: CLASSES[cls], probabilities: [0.2, 0.7, 0.1], layer: o.layer ?? 'block5', heatmap: `${o.runDir}/cams/k-${cls}-heatmap.png`, overlay: `${o.runDir}/cams/k-${cls}-overlay.png`, json: 'j' }] };
     },
     listRuns: async () => runs,
     pickCheckpoint: async (choices) => { picks.push(choices.length); return pick; },
@@ -102,7 +102,7 @@ test('ExplainController: explains with the default checkpoint, re-runs on class 
   const { webview, requests, picks, controller } = explainSetup(runs);
   await controller.handle({ type: 'ready' });
   assert.deepEqual(picks, [], 'a default exists: no question');
-  assert.deepEqual(requests[0], { runDir: newer, image: '/data/covid/a.png', checkpoint: 'best', classIndex: undefined, layer: undefined });
+  assert.deepEqual(requests[0], { runDir: newer, image: '/data/covid/a.png', checkpoint: 'best', classIndex: undefined, layer: undefined, method: 'gradcam', augSmooth: false, eigenSmooth: false });
   assert.deepEqual(webview.posted.map((m) => (m as ExplainToWebview).type), ['busy', 'result']);
   const view = (webview.posted[1] as Extract<ExplainToWebview, { type: 'result' }>).view;
   assert.equal(view.image.uri, 'https://res/data/covid/a.png');
@@ -114,6 +114,14 @@ test('ExplainController: explains with the default checkpoint, re-runs on class 
   assert.deepEqual(requests.slice(1).map((r) => [r.classIndex, r.layer]), [[2, 'block5'], [2, 'block4']]);
   const last = (webview.posted.at(-1) as Extract<ExplainToWebview, { type: 'result' }>).view;
   assert.notEqual(last.heatmapUri, view.heatmapUri, 'a new query makes the page reload the rewritten file');
+  assert.deepEqual([view.method, view.augSmooth, view.eigenSmooth, view.methods.map((m) => m.id)], ['gradcam', false, false, ['gradcam', 'scorecam']]);
+
+  // The method picker and the smoothing boxes: the same class and layer, another method and options.
+  await controller.handle({ type: 'selectMethod', method: 'scorecam', augSmooth: true, eigenSmooth: false });
+  assert.deepEqual(requests.at(-1), { runDir: newer, image: '/data/covid/a.png', checkpoint: 'best', classIndex: 2, layer: 'block4', method: 'scorecam', augSmooth: true, eigenSmooth: false });
+  assert.equal((webview.posted.at(-2) as Extract<ExplainToWebview, { type: 'busy' }>).message, `Computing Score-CAM of a.png with new (best)…`);
+  const scored = (webview.posted.at(-1) as Extract<ExplainToWebview, { type: 'result' }>).view;
+  assert.deepEqual([scored.method, scored.augSmooth, scored.eigenSmooth], ['scorecam', true, false]);
 });
 
 test('ExplainController: asks for a checkpoint when none is finished, changeCheckpoint resets class and layer', async () => {

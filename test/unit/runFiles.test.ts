@@ -205,7 +205,7 @@ test("the format-1 checkpoint still evaluates; what the engine writes carries th
   assert.equal((JSON.parse(await fs.readFile(onTest.jsonPath, 'utf8')) as { format?: number }).format, RUN_LAYOUT_VERSION);
 
   const onData = await evaluateRun({ runDir: dir, data: DATA, checkpoint: 'last', emit: () => {} });
-  assert.equal(onData.name, 'data-data');
+  assert.equal(onData.name, 'data-data-last', "the last checkpoint's evaluation is a file of its own");
   assert.deepEqual(onData.classes, CLASSES);
   assert.equal(sum(onData.confusion), 24);
   assert.equal((await readEvalFile(onData.jsonPath))?.checkpoint.which, 'last');

@@ -13,7 +13,7 @@ const pred = (file: string, label: number, predicted: number, top: number): Pred
   return { file: `/d/${file}`, rel: file, label, predicted, probabilities };
 };
 const view = (over: Partial<EvaluationView> = {}): EvaluationView => ({
-  runDir: '/r1', runId: 'r1', arch: 'resnet18', name: 'test', classes, confusion,
+  runDir: '/r1', runId: 'r1', arch: 'resnet18', explainRunDir: '/r1', name: 'test', classes, confusion,
   perClass: classes.map((className, k) => ({ className, tp: k, fp: 0, fn: 0, tn: 0, accuracy: 0.9, precision: 0.8, recall: 0.7, f1: 0.75, support: 4 })),
   accuracy: 11 / 14, macro: { precision: 0.6, recall: 0.5, f1: 0.55 }, weighted: { precision: 0.7, recall: 0.65, f1: 0.66 }, total: 14, predictions: [], ...over,
 });

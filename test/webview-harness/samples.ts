@@ -1,5 +1,7 @@
 /** Sample host messages for the webview harness, typed against the real protocol so they stay in step with it. */
 import type { EpochRecord } from '../../src/shared/engineProtocol';
+import { scorePredictions } from '../../src/engine/metrics/scorePredictions';
+import { subgroupMetrics } from '../../src/engine/metrics/subgroups';
 import type {
   EvaluationToWebview, ExplainToWebview, ExplainView, PredictionRow, SummaryRow, TrainingRunView, TrainingToWebview,
 } from '../../src/shared/webviewProtocol';
@@ -104,9 +106,43 @@ export function evaluationInit(): EvaluationToWebview[] {
   return [{
     type: 'init', summary,
     evaluation: {
-      runDir, runId: '2026-11-25T18-02-11-densenet121', arch: 'densenet121', name: 'test', classes, confusion, perClass, accuracy,
+      runDir, runId: '2026-11-25T18-02-11-densenet121', arch: 'densenet121', explainRunDir: runDir, name: 'test', classes, confusion, perClass, accuracy,
       macro: { precision: mean('precision'), recall: mean('recall'), f1: mean('f1') },
       weighted: { precision: wmean('precision'), recall: wmean('recall'), f1: wmean('f1') }, total, predictions: predictions(),
+    },
+  }];
+}
+
+/**
+ * The same predictions scored by the engine (scorePredictions: curves, calibration, intervals) with a confounded
+ * `source` column and an ensemble in the summary: what a current eval file gives the view.
+ */
+export function evaluationFull(): EvaluationToWebview[] {
+  const [init] = evaluationInit() as Extract<EvaluationToWebview, { type: 'init' }>[];
+  const preds = init.evaluation.predictions;
+  const labels = preds.map((p) => p.label);
+  const patients = preds.map((_p, i) => `p${Math.floor(i / 2)}`);
+  const scored = scorePredictions({ labels, probabilities: preds.map((p) => p.probabilities), classes, seed: 42, patients, resamples: 400 });
+  // Every Viral_Pneumonia image from one source: the confounder the shared data set has on purpose.
+  const source = preds.map((p, i) => (p.label === 2 ? 'kermany' : i % 3 === 0 ? 'kermany' : i % 3 === 1 ? 'hannover' : 'cohen'));
+  const subgroups = subgroupMetrics([{ column: 'source', equivalents: ['license', 'origin_repo'], values: source }], labels, scored.predicted, classes);
+  const message = "Viral_Pneumonia: all 25 images come from source 'kermany', and source predicts the class with Cramér's V 0.61 — a model can learn the source instead of the finding (license, origin_repo split the images the same way).";
+  const roc = scored.metrics.find((m) => m.id === 'rocAuc')!.value as { macro: number };
+  const iv = scored.intervals!;
+  const ensembleDir = '/ws/.cxr-lab/ensembles/ensemble-1a2b3c4d';
+  return [{
+    type: 'init',
+    summary: [
+      { ...init.summary[0], auc: roc.macro, intervals: { accuracy: iv.accuracy, macroF1: iv.macroF1, auc: iv.metrics.rocAuc?.macro ?? null } },
+      ...init.summary.slice(1, 4),
+      { runDir: ensembleDir, runId: 'ensemble-1a2b3c4d', arch: 'ensemble of 2: densenet121, resnet50', name: 'test', accuracy: 0.8923, macroF1: 0.8710, weightedF1: 0.8902, auc: 0.951,
+        intervals: { accuracy: { low: 0.838, high: 0.938 }, macroF1: { low: 0.806, high: 0.925 }, auc: { low: 0.917, high: 0.978 } }, members: 2 },
+    ],
+    evaluation: {
+      ...init.evaluation, ...scored.report, metrics: scored.metrics, intervals: scored.intervals, bootstrap: scored.bootstrap,
+      predictions: preds.map((p, i) => ({ ...p, probabilities: scored.probabilities[i] })),
+      confounders: [{ column: 'source', equivalents: ['license', 'origin_repo'], cramersV: 0.61, images: preds.length, shared: [{ className: 'Viral_Pneumonia', value: 'kermany', count: 25 }], message }],
+      subgroups,
     },
   }];
 }
@@ -117,6 +153,9 @@ export function explainView(imageUri: string, heatmapUri: string, overlayUri: st
     heatmapUri, overlayUri, classes, probabilities: [0.71, 0.08, 0.21], classIndex: 2,
     layer: 'conv5_block16_concat', layers: ['conv5_block16_concat', 'conv5_block16_2_conv', 'pool4_conv', 'pool3_conv'],
     checkpoint: { runDir, runId: '2026-11-25T18-02-11-densenet121', arch: 'densenet121', which: 'best', epoch: 11 },
+    method: 'gradcampp', augSmooth: true, eigenSmooth: false,
+    methods: [['gradcam', 'Grad-CAM'], ['gradcampp', 'Grad-CAM++'], ['hirescam', 'HiResCAM'], ['xgradcam', 'XGrad-CAM'], ['layercam', 'Layer-CAM'],
+      ['eigencam', 'Eigen-CAM'], ['scorecam', 'Score-CAM']].map(([id, label]) => ({ id, label })),
   };
 }
 

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 import { jet } from '../../src/engine/cam/colormap';
-import { evaluationInit, explainResult, trainingCompleted, trainingRunning } from './samples';
+import { evaluationFull, evaluationInit, explainResult, trainingCompleted, trainingRunning } from './samples';
 import { themes } from './themes';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- playwright-core is not a dependency of the repo: typed loosely. */
@@ -168,6 +168,28 @@ async function evaluation(browser: any, theme: keyof typeof themes): Promise<voi
   await finish(page, `evaluation-${theme}-after-clicks`);
 }
 
+/** A current eval file: warnings, curves, the threshold slider, the top-losses gallery (thumbnails on request), subgroups. */
+async function evaluationSections(browser: any, theme: keyof typeof themes, original: string): Promise<void> {
+  const page = await open(browser, 'evaluation', theme, 1200);
+  await send(page, evaluationFull());
+  check(`evaluation-full/${theme}: confounder warning shown`, await page.isVisible('#confounder-warnings .confounder-warning'));
+  check(`evaluation-full/${theme}: ROC, PR and reliability charts drawn`,
+    (await page.evaluate(() => ['#roc-chart', '#pr-chart', '#reliability-chart'].map((s) => document.querySelectorAll(`${s} canvas`).length))).every((n: number) => n === 1));
+  const request = (await posted(page)).find((m) => m.type === 'requestImages');
+  check(`evaluation-full/${theme}: gallery asks for 24 thumbnails`, request?.files.length === 24, String(request?.files.length));
+  await send(page, [{ type: 'images', uris: Object.fromEntries((request?.files ?? []).map((f: string) => [f, pathToFileURL(original).href])) }]);
+  check(`evaluation-full/${theme}: 24 tiles with pictures`, (await page.locator('#loss-gallery .loss-tile img').count()) === 24);
+  await page.fill('#threshold-slider', '0.3');
+  check(`evaluation-full/${theme}: slider moves the threshold row`, (await page.textContent('#threshold-value')) === '0.30'
+    && /≥ 0\.30/.test((await page.textContent('#operating-table tr[data-kind="threshold"]')) ?? ''));
+  await page.waitForTimeout(150);
+  await page.screenshot({ path: path.join(outDir, `evaluation-full-${theme}.png`), fullPage: true });
+  await page.click('#loss-gallery .loss-tile >> nth=0');
+  const explain = (await posted(page)).find((m) => m.type === 'explainImage');
+  check(`evaluation-full/${theme}: tile click posts explainImage`, !!explain, JSON.stringify(explain));
+  await finish(page, `evaluation-full-${theme}-after-clicks`);
+}
+
 async function explain(browser: any, theme: keyof typeof themes, images: { original: string; heatmap: string; overlay: string }): Promise<void> {
   const page = await open(browser, 'explain', theme, 1100);
   const uri = (f: string) => pathToFileURL(f).href;
@@ -187,6 +209,12 @@ async function explain(browser: any, theme: keyof typeof themes, images: { origi
   check(`explain/${theme}: bar click posts selectClass 0`, select?.classIndex === 0, JSON.stringify(select));
   await page.click('#change-checkpoint');
   check(`explain/${theme}: change checkpoint posted`, (await posted(page)).some((m) => m.type === 'changeCheckpoint'));
+  // The sample was made with Grad-CAM++ and aug-smooth: the picker and the boxes say so; eigen-smooth asks for it on top.
+  const caption = await page.textContent('#overlay-caption');
+  check(`explain/${theme}: caption names the method`, caption === 'Grad-CAM++ · aug-smooth overlay', String(caption));
+  await page.click('#eigen-smooth');
+  const method = (await posted(page)).find((m) => m.type === 'selectMethod');
+  check(`explain/${theme}: eigen-smooth posts selectMethod`, method?.method === 'gradcampp' && method.augSmooth === true && method.eigenSmooth === true, JSON.stringify(method));
   await send(page, [{ type: 'busy', message: 'Computing Grad-CAM for class COVID…' }]);
   check(`explain/${theme}: busy shown`, await page.isVisible('#busy'));
   await page.screenshot({ path: path.join(outDir, `explain-${theme}-busy.png`), fullPage: true });
@@ -222,6 +250,7 @@ async function main(): Promise<void> {
     for (const theme of Object.keys(themes) as (keyof typeof themes)[]) {
       await training(browser, theme);
       await evaluation(browser, theme);
+      await evaluationSections(browser, theme, images.original);
       await explain(browser, theme, images);
     }
     await narrow(browser, images);

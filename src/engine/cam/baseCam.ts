@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { GraphSplit, splitAtLayer } from './graphSplit';
 import type { CamMethod } from './camMethod';
+import { principalProjection } from './projection';
 import { argMax } from '../../shared/format';
 
 export interface CamResult {
@@ -17,18 +18,44 @@ export interface CamResult {
   method: string;
 }
 
+/** Options of a CAM computation, after pytorch-grad-cam's `__call__(aug_smooth, eigen_smooth)`. */
+export interface CamOptions {
+  /**
+   * Test-time augmentation (pytorch-grad-cam's aug_smooth, ttach HorizontalFlip × Multiply [0.9, 1, 1.1]): the map of
+   * each of the six augmented inputs (flipped back), scaled to [0,1], then their mean — scaled to [0,1] again here
+   * (pytorch-grad-cam leaves the mean as it is; the correlation is the same). The class explained is the one asked
+   * for, else the prediction on the unaugmented input, for all six.
+   */
+  augSmooth?: boolean;
+  /** First principal component of weights×activations (or of the method's contributions) instead of their channel sum. */
+  eigenSmooth?: boolean;
+  /** Inputs per scoreFn call for a method that makes many forward passes (Score-CAM); default 32. */
+  batchSize?: number;
+}
+
+/** ttach's HorizontalFlip × Multiply(factors=[0.9, 1, 1.1]), pytorch-grad-cam's default test-time augmentation. */
+const AUG_FLIPS = [false, true];
+const AUG_FACTORS = [0.9, 1, 1.1];
+const DEFAULT_BATCH_SIZE = 32;
+
 /**
  * Class activation map skeleton, after jacobgil/pytorch-grad-cam's BaseCAM: forward to the target layer,
  * the gradient of the class logit w.r.t. its activation (only for a method that uses gradients), the
- * method's channel weights (weighted channel sum) or its own map, ReLU, bilinear upsampling to the input
- * size, min-max to [0,1]. The method (./camMethod.ts, registry in ./methods) is the only part that varies.
+ * method's channel weights (weighted channel sum), contributions (channel sum) or its own map — or, with
+ * eigen-smooth, the first principal component instead of the sum — ReLU, bilinear upsampling to the input
+ * size, min-max to [0,1]; with aug-smooth, the mean over six augmented inputs. The method (./camMethod.ts,
+ * registry in ./methods) is the only part that varies.
  */
 export class BaseCam {
   private split: GraphSplit | null;
+  private readonly options: CamOptions;
 
   /** `model` must output logits (no softmax): the gradient of a saturated softmax carries little signal. */
-  constructor(private readonly model: tf.LayersModel, readonly layerName: string, readonly method: CamMethod) {
+  constructor(private readonly model: tf.LayersModel, readonly layerName: string, readonly method: CamMethod, options: CamOptions = {}) {
     this.split = splitAtLayer(model, layerName);
+    this.options = options;
+    const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+    if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new Error(`CAM: batchSize must be a positive integer, got ${batchSize}`);
   }
 
   /** @param input [1,H,W,3], already normalised as the model expects. @param classIndex default: predicted class. */
@@ -40,70 +67,106 @@ export class BaseCam {
     }
     const [, height, width] = input.shape;
     if (classIndex !== undefined) checkClassIndex(classIndex, split.numClasses);
-    const method = this.method;
-    const model = this.model;
     let result: CamResult | undefined;
     tf.tidy(() => {
-      const outs = split.features.predict(input);
-      const [activation, ...extras] = (Array.isArray(outs) ? outs : [outs]) as [tf.Tensor4D, ...tf.Tensor[]];
-
-      let probabilities: number[] = [];
-      let chosen = -1;
-      // Inference mode: Dropout off, BatchNorm uses its moving statistics.
-      const headLogits = (a: tf.Tensor): tf.Tensor1D => (split.head.apply([a, ...extras], { training: false }) as tf.Tensor).reshape([-1]);
-      const readLogits = (logits: tf.Tensor1D): void => {
-        probabilities = Array.from(tf.softmax(logits).dataSync());
-        chosen = classIndex ?? argMax(probabilities);
-      };
-      let gradients: tf.Tensor4D | undefined;
-      if (method.usesGradients) {
-        // The head's forward pass inside tf.grad also yields the logits: read them there rather than
-        // running the head twice (it holds VGG's large dense layers).
-        const classScore = (a: tf.Tensor): tf.Scalar => {
-          const logits = headLogits(a);
-          readLogits(logits);
-          // A one-hot dot product, not gather: gather's gradient (UnsortedSegmentSum) has no wasm kernel.
-          return tf.sum(tf.mul(logits, tf.oneHot(chosen, logits.shape[0]))) as tf.Scalar;
-        };
-        gradients = tf.grad(classScore)(activation) as tf.Tensor4D;
-      } else {
-        readLogits(headLogits(activation));
-      }
-
-      const out = method.cam({
-        activations: activation,
-        gradients,
-        input,
-        targetClass: chosen,
-        scoreFn: (batch) => model.apply(batch, { training: false }) as tf.Tensor2D,
-      });
-      const [, h, w, channels] = activation.shape;
-      let map: tf.Tensor4D;
-      if ('weights' in out) {
-        if (out.weights.size !== channels) {
-          throw new Error(`CAM: method ${method.id} returned ${out.weights.size} channel weights for ${channels} channels`);
+      const first = this.pass(split, input, classIndex);
+      let cam = first.cam;
+      if (this.options.augSmooth) {
+        const maps: tf.Tensor[] = [];
+        for (const flip of AUG_FLIPS) {
+          for (const factor of AUG_FACTORS) {
+            if (!flip && factor === 1) {
+              maps.push(first.cam);
+              continue;
+            }
+            const flipped = flip ? tf.reverse(input, 2) : input;
+            const augmented = (factor === 1 ? flipped : flipped.mul(factor)) as tf.Tensor4D;
+            const map = this.pass(split, augmented, first.classIndex).cam;
+            maps.push(flip ? tf.reverse(map, 2) : map);
+          }
         }
-        map = activation.mul(out.weights.reshape([1, 1, 1, channels])).sum(-1, true) as tf.Tensor4D;
-      } else {
-        if (out.map.size !== h * w) {
-          throw new Error(`CAM: method ${method.id} returned a map of shape [${out.map.shape.join(',')}] for a ${h}x${w} activation`);
-        }
-        map = out.map.reshape([1, h, w, 1]);
+        cam = minMaxNormalise(tf.addN(maps).div(maps.length)) as tf.Tensor4D;
       }
-      const upsampled = tf.image.resizeBilinear(tf.relu(map), [height, width], false, true);
-      const cam = minMaxNormalise(upsampled);
       result = {
         cam: cam.dataSync() as Float32Array,
         width,
         height,
-        probabilities,
-        classIndex: chosen,
+        probabilities: first.probabilities,
+        classIndex: first.classIndex,
         layer: this.layerName,
-        activationShape: activation.shape.slice(),
-        method: method.id,
+        activationShape: first.activationShape,
+        method: this.method.id,
       };
     });
     return result!;
+  }
+
+  /** One map: forward (and backward), the method, ReLU, upsampling, min-max. Inside compute()'s tidy. */
+  private pass(split: GraphSplit, input: tf.Tensor4D, classIndex: number | undefined): {
+    cam: tf.Tensor4D; probabilities: number[]; classIndex: number; activationShape: number[];
+  } {
+    const [, height, width] = input.shape;
+    const method = this.method;
+    const model = this.model;
+    const outs = split.features.predict(input);
+    const [activation, ...extras] = (Array.isArray(outs) ? outs : [outs]) as [tf.Tensor4D, ...tf.Tensor[]];
+
+    let probabilities: number[] = [];
+    let chosen = -1;
+    // Inference mode: Dropout off, BatchNorm uses its moving statistics.
+    const headLogits = (a: tf.Tensor): tf.Tensor1D => (split.head.apply([a, ...extras], { training: false }) as tf.Tensor).reshape([-1]);
+    const readLogits = (logits: tf.Tensor1D): void => {
+      probabilities = Array.from(tf.softmax(logits).dataSync());
+      chosen = classIndex ?? argMax(probabilities);
+    };
+    let gradients: tf.Tensor4D | undefined;
+    if (method.usesGradients) {
+      // The head's forward pass inside tf.grad also yields the logits: read them there rather than
+      // running the head twice (it holds VGG's large dense layers).
+      const classScore = (a: tf.Tensor): tf.Scalar => {
+        const logits = headLogits(a);
+        readLogits(logits);
+        // A one-hot dot product, not gather: gather's gradient (UnsortedSegmentSum) has no wasm kernel.
+        return tf.sum(tf.mul(logits, tf.oneHot(chosen, logits.shape[0]))) as tf.Scalar;
+      };
+      gradients = tf.grad(classScore)(activation) as tf.Tensor4D;
+    } else {
+      readLogits(headLogits(activation));
+    }
+
+    const batchSize = this.options.batchSize ?? DEFAULT_BATCH_SIZE;
+    const out = method.cam({
+      activations: activation,
+      gradients,
+      input,
+      targetClass: chosen,
+      // predict, not apply: its executor frees each intermediate tensor once used (a batch of 32 DenseNet passes).
+      scoreFn: (batch) => model.predict(batch, { batchSize: Math.max(1, batch.shape[0]) }) as tf.Tensor2D,
+      batchSize,
+    });
+    const [, h, w, channels] = activation.shape;
+    let map: tf.Tensor4D;
+    if ('weights' in out) {
+      if (out.weights.size !== channels) {
+        throw new Error(`CAM: method ${method.id} returned ${out.weights.size} channel weights for ${channels} channels`);
+      }
+      const weighted = activation.mul(out.weights.reshape([1, 1, 1, channels]));
+      map = (this.options.eigenSmooth ? principalProjection(weighted as tf.Tensor4D).reshape([1, h, w, 1]) : weighted.sum(-1, true)) as tf.Tensor4D;
+    } else if ('contributions' in out) {
+      if (out.contributions.size !== h * w * channels) {
+        throw new Error(`CAM: method ${method.id} returned contributions of shape [${out.contributions.shape.join(',')}] for a ${h}x${w}x${channels} activation`);
+      }
+      const terms = out.contributions.reshape([1, h, w, channels]) as tf.Tensor4D;
+      map = (this.options.eigenSmooth ? principalProjection(terms).reshape([1, h, w, 1]) : terms.sum(-1, true)) as tf.Tensor4D;
+    } else {
+      if (out.map.size !== h * w) {
+        throw new Error(`CAM: method ${method.id} returned a map of shape [${out.map.shape.join(',')}] for a ${h}x${w} activation`);
+      }
+      map = out.map.reshape([1, h, w, 1]);
+    }
+    const upsampled = tf.image.resizeBilinear(tf.relu(map), [height, width], false, true);
+    const cam = minMaxNormalise(upsampled) as tf.Tensor4D;
+    return { cam, probabilities, classIndex: chosen, activationShape: activation.shape.slice() };
   }
 
   /**

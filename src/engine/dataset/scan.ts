@@ -1,6 +1,6 @@
 /**
  * Scan a dataset folder: find the layout and classes, decode every image once to weed out broken files,
- * attach patient ids, and produce a health report. Broken files are excluded and reported; the scan only
+ * attach patient ids and metadata.csv's other columns (checked for confounders), and produce a health report. Broken files are excluded and reported; the scan only
  * fails (DatasetError) when nothing usable is left.
  */
 import { createHash } from 'node:crypto';
@@ -10,11 +10,12 @@ import type { SplitName } from '../../shared/engineProtocol';
 import { errorText, IMAGE_EXTENSIONS, ImageDecodeError, openImage, type ImageInfo } from './decode';
 import { DatasetError } from './errors';
 import { buildHealthReport, listText } from './health';
+import { confounderIssues } from './confounders';
 import { assignPatients } from './metadata';
 import type { DatasetScan, HealthIssue, ImageItem } from './types';
 
 export type { SplitName };
-export type { DatasetScan, HealthIssue, HealthReport, ImageItem } from './types';
+export type { DatasetMetadata, DatasetScan, HealthIssue, HealthReport, ImageItem } from './types';
 export { DatasetError };
 
 export interface ScanOptions {
@@ -163,6 +164,7 @@ export async function scanDataset(root: string, opts: ScanOptions = {}): Promise
   }));
   const patients = await assignPatients(root, items, opts.patientPattern);
   issues.push(...patients.issues);
+  if (patients.metadata) issues.push(...confounderIssues(patients.metadata, items.map((it) => it.label), classes));
 
   const health = buildHealthReport({
     classes, items, infos: usable.map((u) => u.info), issues,
@@ -170,7 +172,7 @@ export async function scanDataset(root: string, opts: ScanOptions = {}): Promise
   });
   const hash = createHash('sha256');
   usable.forEach(({ cand, info }) => hash.update(`${cand.rel}\t${info.bytes}\n`));
-  return { root, layout, classes, items, excluded, health, patientSource: patients.source, hash: hash.digest('hex') };
+  return { root, layout, classes, items, excluded, health, patientSource: patients.source, ...(patients.metadata ? { metadata: patients.metadata } : {}), hash: hash.digest('hex') };
 }
 
 type Probe = { info: ImageInfo } | { kind: string; message: string };

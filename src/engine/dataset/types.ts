@@ -20,7 +20,7 @@ export interface HealthIssue {
   severity: 'error' | 'warning' | 'info';
   /** 'empty-file' | 'not-image' | 'truncated' | 'unreadable' | 'unsupported-format' | 'broken-link' | 'empty-class' | 'empty-class-in-split'
    *  | 'tiny-class' | 'single-class' | 'mixed-channels' | 'stray-file' | 'stray-folder' | 'unknown-class' | 'missing-class'
-   *  | 'class-imbalance' | 'patient-unknown' | 'metadata-*' */
+   *  | 'class-imbalance' | 'patient-unknown' | 'metadata-*' | 'confounder' (a metadata.csv column that predicts the class) */
   kind: string;
   /** One clear sentence. */
   message: string;
@@ -39,6 +39,21 @@ export interface HealthReport {
   formats: Record<string, number>;
 }
 
+/**
+ * metadata.csv's columns per image, as a side table (one array per column) rather than one object per item.
+ * Values are the trimmed cells as written; undefined where the image has no row or an empty cell.
+ */
+export interface DatasetMetadata {
+  /** Absolute path of metadata.csv. */
+  file: string;
+  /** Header names in file order (repeated names made unique), the column that named the files left out. */
+  columns: string[];
+  /** The column the patient ids came from, if it has one. */
+  patientColumn?: string;
+  /** Column → value per item, index-aligned with DatasetScan.items. */
+  values: Map<string, (string | undefined)[]>;
+}
+
 export interface DatasetScan {
   root: string;
   layout: 'class-folders' | 'split-folders';
@@ -49,6 +64,8 @@ export interface DatasetScan {
   excluded: { file: string; reason: string }[];
   health: HealthReport;
   patientSource: 'metadata.csv' | 'pattern' | 'none';
+  /** metadata.csv's columns per item, when it names at least one of the images. */
+  metadata?: DatasetMetadata;
   /** sha256 over sorted rel paths + byte sizes of the usable images. */
   hash: string;
 }

@@ -1,26 +1,27 @@
 import * as path from 'node:path';
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { EvalResult, EvaluateRequest, JobEventSink } from '../../shared/engineProtocol';
 import { RUN_FILES, RUN_LAYOUT_VERSION, type EvalFile } from '../../shared/runFiles';
 import { writeJsonAtomic } from '../io/atomic';
 import { scanDataset, DatasetError, type SplitName as Split } from '../dataset/scan';
 import { splitFromRecord } from '../dataset/split';
-import { computeMetrics } from '../metrics/metrics';
-import { computeEvalMetrics } from '../metrics/index';
+import { scorePredictions } from '../metrics/scorePredictions';
 import { renderConfusionPng } from '../metrics/confusionPng';
 import { RunStore } from '../run/runStore';
-import { evalFilePath, readRunSplit } from '../run/runFiles';
-import { argMax } from '../../shared/format';
+import { readRunSplit } from '../run/runFiles';
+import { ensembleDir, writeEnsembleFile } from '../run/ensembleStore';
 import { averagePredictions, predictMembers } from '../predict/ensemble';
-import type { ImageItem } from '../dataset/types';
+import type { DatasetScan, ImageItem } from '../dataset/types';
+import { metadataFindings } from './evaluateMetadata';
+import { knownPatients, predictCalibrationSet } from './calibrationSet';
 import { CancelledError, RunError } from '../errors';
 
 export type EvaluateOptions = Omit<EvaluateRequest, 'type' | 'id'> & { signal?: AbortSignal; emit: JobEventSink };
 
 /**
  * Confusion matrix and per-class metrics of a run's checkpoint on one of its splits or on another dataset;
- * with `runs`, of the soft-voting ensemble of that run and those runs on the same images.
+ * with `runs`, of the soft-voting ensemble of that run and those runs on the same images, written with its member
+ * list under `.cxr-lab/ensembles/<id>/` (src/engine/run/ensembleStore.ts) instead of the run's eval/.
  */
 export async function evaluateRun(o: EvaluateOptions): Promise<EvalResult> {
   const run = await RunStore.open(o.runDir);
@@ -28,20 +29,21 @@ export async function evaluateRun(o: EvaluateOptions): Promise<EvalResult> {
   const { classes } = run.info.dataset;
   await checkSameSplit(members);
   const progress = (phase: string) => (done: number, total: number) => o.emit({ type: 'progress', phase, done, total });
-  let items: ImageItem[], name: string;
+  let items: ImageItem[], name: string, scan: DatasetScan;
   if (o.data) {
-    const scan = await scanDataset(path.resolve(o.data), { classes, signal: o.signal, onProgress: progress('scan') });
+    scan = await scanDataset(path.resolve(o.data), { classes, signal: o.signal, onProgress: progress('scan') });
     items = scan.items;
     name = `data-${path.basename(path.resolve(o.data))}`;
   } else {
     const split: Split = o.split ?? 'test';
-    const scan = await scanDataset(run.info.dataset.root, { classes, signal: o.signal, onProgress: progress('scan') });
+    scan = await scanDataset(run.info.dataset.root, { classes, signal: o.signal, onProgress: progress('scan') });
     const record = await readRunSplit(run.dir);
     items = splitFromRecord(scan, record, run.info.config.seed)[split];
     name = split;
   }
   if (items.length === 0) throw new DatasetError(`Nothing to evaluate: the ${name} set of run ${run.info.id} has no readable image.`);
-  if (members.length > 1) name = `${name}-ensemble-${ensembleKey(members)}`;
+  // One file per way of evaluating: the last checkpoint's or a calibrated evaluation never overwrites the best one's.
+  name += `${o.checkpoint === 'last' ? '-last' : ''}${o.calibrate ? '-calibrated' : ''}`;
 
   const predicted = await predictMembers(members, items, {
     checkpoint: o.checkpoint, signal: o.signal, log: (message) => o.emit({ type: 'log', level: 'warn', message }),
@@ -50,24 +52,33 @@ export async function evaluateRun(o: EvaluateOptions): Promise<EvalResult> {
   if (o.signal?.aborted) throw new CancelledError();
   const preds = averagePredictions(predicted.map((m) => m.predictions));
   for (const f of preds.failed) o.emit({ type: 'log', level: 'warn', message: `Skipped ${f.item.rel}: ${f.error}` });
-  const yPred = preds.probabilities.map(argMax);
-  const report = computeMetrics(preds.labels, yPred, classes);
-  const metrics = computeEvalMetrics({ labels: preds.labels, predicted: yPred, probabilities: preds.probabilities, confusion: report.confusion, classes });
-  const evalDir = path.join(run.dir, RUN_FILES.eval);
-  const jsonPath = evalFilePath(run.dir, name);
+  // --calibrate: temperature fitted on the validation split; every probability-based number then uses the calibrated rows.
+  const calibrateOn = o.calibrate ? await predictCalibrationSet(members, { checkpoint: o.checkpoint, signal: o.signal, emit: o.emit, runScan: o.data ? undefined : scan }) : undefined;
+  if (calibrateOn && name.startsWith('val')) o.emit({ type: 'log', level: 'warn', message: 'The temperature is fitted on the split being evaluated (val): its ECE after calibration is optimistic.' });
+  const scored = scorePredictions({ labels: preds.labels, probabilities: preds.probabilities, classes, seed: run.info.config.seed, patients: knownPatients(preds.items), calibrateOn });
+  const { predicted: yPred, report, metrics } = scored;
+  const uncertainty = { intervals: scored.intervals, bootstrap: scored.bootstrap, ...(scored.temperatureScaling ? { temperatureScaling: scored.temperatureScaling } : {}) };
+  const findings = metadataFindings(scan, preds.items, preds.labels, yPred, classes);
+  const outDir = members.length > 1 ? ensembleDir(members.map((m) => m.dir)) : run.dir;
+  const ensemble = members.length > 1
+    ? await writeEnsembleFile(outDir, predicted.map((m) => ({ run: m.run, epoch: m.meta.epoch })), o.checkpoint ?? 'best')
+    : undefined;
+  const evalDir = path.join(outDir, RUN_FILES.eval);
+  const jsonPath = path.join(evalDir, `${name}.json`);
   const pngPath = path.join(evalDir, `${name}.png`);
   await fs.mkdir(evalDir, { recursive: true });
   const evalFile: EvalFile = {
-    format: RUN_LAYOUT_VERSION, name, runId: run.info.id, checkpoint: { which: o.checkpoint ?? 'best', ...predicted[0].meta }, createdAt: new Date().toISOString(),
-    loss: preds.loss, ...report, metrics,
-    predictions: preds.items.map((it, i) => ({ file: it.path, rel: it.rel, label: preds.labels[i], predicted: yPred[i], probabilities: preds.probabilities[i] })),
+    format: RUN_LAYOUT_VERSION, name, runId: ensemble?.id ?? run.info.id, checkpoint: { which: o.checkpoint ?? 'best', ...predicted[0].meta }, createdAt: new Date().toISOString(),
+    loss: preds.loss, ...report, metrics, ...uncertainty,
+    predictions: preds.items.map((it, i) => ({ file: it.path, rel: it.rel, label: preds.labels[i], predicted: yPred[i], probabilities: scored.probabilities[i] })),
     skipped: preds.failed.map((f) => ({ file: f.item.path, error: f.error })),
     ...(members.length > 1 ? { ensemble: predicted.map((m) => ({ runId: m.run.info.id, runDir: m.run.dir, arch: m.run.info.config.arch, epoch: m.meta.epoch })) } : {}),
+    ...findings,
   };
   await writeJsonAtomic(jsonPath, evalFile);
   const title = members.length > 1 ? `ensemble of ${members.length}` : run.info.config.arch;
   await renderConfusionPng(report, pngPath, { title: `${title} · ${name} · ${report.total} images` });
-  return { name, jsonPath, pngPath, accuracy: report.accuracy, macroF1: report.macro.f1, classes, confusion: report.confusion, perClass: report.perClass, metrics };
+  return { name, jsonPath, pngPath, accuracy: report.accuracy, macroF1: report.macro.f1, classes, confusion: report.confusion, perClass: report.perClass, metrics, ...uncertainty, ...findings };
 }
 
 /**
@@ -85,9 +96,4 @@ async function checkSameSplit(members: RunStore[]): Promise<void> {
           : undefined;
     if (why) throw new RunError(`Run ${m.info.id} ${why}: they cannot form an ensemble. Members must share the classes, the dataset and the split (train them with the same --seed).`);
   }
-}
-
-/** Names an ensemble's eval file by its members, so two ensembles never overwrite each other. */
-function ensembleKey(members: RunStore[]): string {
-  return createHash('sha256').update(members.map((m) => m.dir).join('\n')).digest('hex').slice(0, 8);
 }

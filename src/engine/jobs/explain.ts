@@ -3,11 +3,11 @@ import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { ExplainItem, ExplainRequest, ExplainResult, JobEventSink } from '../../shared/engineProtocol';
-import { RUN_FILES, RUN_LAYOUT_VERSION, type CamFile } from '../../shared/runFiles';
+import { camFileStem, RUN_FILES, RUN_LAYOUT_VERSION, type CamFile } from '../../shared/runFiles';
 import { writeJsonAtomic } from '../io/atomic';
 import { loadDisplayImage, loadImageTensorData, type Normalization } from '../dataset/preprocess';
 import { BaseCam } from '../cam/baseCam';
-import { getCamMethod } from '../cam/methods';
+import { getCamMethod, listCamMethods } from '../cam/methods';
 import { writeCamImages } from '../cam/camImages';
 import { openRunCheckpoint } from '../run/checkpoint';
 import { RunStore } from '../run/runStore';
@@ -18,7 +18,10 @@ export type ExplainOptions = Omit<ExplainRequest, 'type' | 'id'> & { alpha?: num
 /** Largest side of the overlay written beside the image: enough to read, small enough to send to a webview. */
 const DISPLAY_SIZE = 512;
 
-/** CAM (Grad-CAM unless `method` says otherwise) heatmap, overlay and class probabilities for each image, with a run's checkpoint. */
+/**
+ * CAM (Grad-CAM unless `method` says otherwise, with aug-smooth / eigen-smooth when asked) heatmap, overlay and class
+ * probabilities for each image, with a run's checkpoint. Files are named by image, class, method, options and layer.
+ */
 export async function explainImages(o: ExplainOptions): Promise<ExplainResult> {
   const method = getCamMethod(o.method);
   const run = await RunStore.open(o.runDir);
@@ -34,7 +37,9 @@ export async function explainImages(o: ExplainOptions): Promise<ExplainResult> {
     throw new Error(`Layer "${layer}" is not in this model; its last layers are: ${last}.`);
   }
   const candidateLayers = model.layers.filter(hasSpatialOutput).map((l) => l.name).reverse();
-  const cam = new BaseCam(model, layer, method);
+  const augSmooth = o.augSmooth === true;
+  const eigenSmooth = o.eigenSmooth === true;
+  const cam = new BaseCam(model, layer, method, { augSmooth, eigenSmooth });
   const outDir = path.resolve(o.outDir ?? path.join(run.dir, RUN_FILES.cams));
   const norm = { imageSize: run.info.config.imageSize, normalization: run.info.model.normalization as Normalization };
   const items: ExplainItem[] = [];
@@ -50,12 +55,13 @@ export async function explainImages(o: ExplainOptions): Promise<ExplainResult> {
       const result = (() => { try { return cam.compute(input, o.classIndex); } finally { input.dispose(); } })();
       const display = await loadDisplayImage(file, DISPLAY_SIZE);
       const className = classes[result.classIndex];
-      const prefix = path.join(outDir, `${await imageKey(file)}-${className}-${method.id}`);
+      const stem = camFileStem({ imageKey: await imageKey(file), className, method: method.id, augSmooth, eigenSmooth, layer, defaultLayer: run.info.model.camLayer });
+      const prefix = path.join(outDir, stem);
       await fs.mkdir(outDir, { recursive: true });
       const { heatmap, overlay } = await writeCamImages(result, display, prefix, { alpha: o.alpha });
       const json = `${prefix}.json`;
       const item: ExplainItem = { image: file, classIndex: result.classIndex, className, probabilities: result.probabilities, layer, heatmap, overlay, json };
-      const camFile: CamFile = { format: RUN_LAYOUT_VERSION, ...item, classes, method: method.id, runId: run.info.id, checkpoint: o.checkpoint ?? 'best' };
+      const camFile: CamFile = { format: RUN_LAYOUT_VERSION, ...item, classes, method: method.id, augSmooth, eigenSmooth, runId: run.info.id, checkpoint: o.checkpoint ?? 'best' };
       await writeJsonAtomic(json, camFile);
       items.push(item);
     }
@@ -64,7 +70,8 @@ export async function explainImages(o: ExplainOptions): Promise<ExplainResult> {
     cam.dispose();
     model.dispose();
   }
-  return { items, candidateLayers };
+  const methods = listCamMethods().map((m) => ({ id: m.id, label: m.label, usesGradients: m.usesGradients }));
+  return { items, candidateLayers, methods };
 }
 
 function hasSpatialOutput(layer: tf.layers.Layer): boolean {

@@ -35,10 +35,18 @@ export function confusionMatrix(yTrue: ArrayLike<number>, yPred: ArrayLike<numbe
 }
 
 export function computeMetrics(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, classes: string[]): MetricsReport {
+  if (classes.length === 0) throw new RangeError('computeMetrics needs at least one class');
+  return reportFromConfusion(confusionMatrix(yTrue, yPred, classes.length), classes);
+}
+
+/**
+ * The report of a confusion matrix (confusion[true][predicted]); its counts may be weighted (a bootstrap resample
+ * counts an image as often as it was drawn).
+ */
+export function reportFromConfusion(confusion: number[][], classes: readonly string[]): MetricsReport {
   const k = classes.length;
-  if (k === 0) throw new RangeError('computeMetrics needs at least one class');
-  const confusion = confusionMatrix(yTrue, yPred, k);
-  const total = yTrue.length;
+  let total = 0;
+  for (const row of confusion) for (const v of row) total += v;
 
   const perClass: ClassMetrics[] = classes.map((className, i) => {
     const tp = confusion[i][i];

@@ -5,7 +5,7 @@ import type { Services } from '../services';
 
 export function registerCompareRuns(s: Services): vscode.Disposable {
   return vscode.commands.registerCommand('cxrLab.compareRuns', async () => {
-    const newest = newestEvaluation(await s.runs.list());
+    const newest = newestEvaluation(await s.runs.list(), await s.runs.ensembles());
     if (newest) { await s.evaluationPanel.show(newest.runDir, newest.name); return; }
     const go = await vscode.window.showInformationMessage('CXR Lab: no run has been evaluated yet.', 'Evaluate…');
     if (go) await vscode.commands.executeCommand('cxrLab.evaluate');

@@ -1,18 +1,27 @@
-/** Message handling of the evaluation view: init after ready, switch evaluations, open an image's Grad-CAM. */
+/** Message handling of the evaluation view: init after ready, switch evaluations, open an image's Grad-CAM, thumbnails. */
 import type { EvaluationFromWebview, EvaluationToWebview, EvaluationView, SummaryRow } from '../../shared/webviewProtocol';
 import { Disposable } from '../dispose';
 import type { WebviewLike } from '../webviewLike';
+
+/** Thumbnails answered per request: the gallery asks for a page at a time. */
+export const MAX_IMAGES_PER_REQUEST = 200;
 
 export interface EvaluationDeps {
   load(runDir: string, name: string): Promise<EvaluationView>;
   summary(): Promise<SummaryRow[]>;
   explainImage(file: string, runDir: string): void;
   onError(message: string): void;
+  /** The webview URI of an image file (asWebviewUri); absent: no thumbnails. */
+  imageUri?(file: string): string;
+  /** Before an evaluation is shown: let the webview read its images (localResourceRoots). */
+  allowImages?(evaluation: EvaluationView): Promise<void> | void;
 }
 
 export class EvaluationController extends Disposable {
   private ready = false;
   private target: { runDir: string; name: string };
+  /** The image files of the evaluation on show: the only ones the page gets URIs for. */
+  private files = new Set<string>();
 
   constructor(private readonly webview: WebviewLike<EvaluationToWebview, EvaluationFromWebview>, runDir: string, name: string, private readonly deps: EvaluationDeps) {
     super();
@@ -34,6 +43,8 @@ export class EvaluationController extends Disposable {
         return;
       case 'openEvaluation':
         return this.show(message.runDir, message.name);
+      case 'requestImages':
+        return this.sendImages(message.files);
     }
   }
 
@@ -52,10 +63,21 @@ export class EvaluationController extends Disposable {
     if (!this.ready) return;
     try {
       const [evaluation, summary] = await Promise.all([this.deps.load(this.target.runDir, this.target.name), this.deps.summary()]);
+      this.files = new Set(evaluation.predictions.map((p) => p.file));
+      await this.deps.allowImages?.(evaluation);
       await this.post({ type: 'init', evaluation, summary });
     } catch (err) {
       this.deps.onError((err as Error).message);
     }
+  }
+
+  /** URIs of the requested files that belong to the evaluation on show (a page never reads other files through this). */
+  private async sendImages(files: unknown): Promise<void> {
+    const toUri = this.deps.imageUri;
+    if (!toUri || !Array.isArray(files)) return;
+    const wanted = files.filter((f): f is string => typeof f === 'string' && this.files.has(f)).slice(0, MAX_IMAGES_PER_REQUEST);
+    if (wanted.length === 0) return;
+    await this.post({ type: 'images', uris: Object.fromEntries(wanted.map((f) => [f, toUri(f)])) });
   }
 
   private async post(m: EvaluationToWebview): Promise<void> {

@@ -1,32 +1,80 @@
-/** Eval files and run records → what the evaluation view shows (one evaluation + the summary table of all runs). Pure. */
+/** Eval files, run and ensemble records → what the evaluation view shows (one evaluation + the summary table of all). Pure. */
+import * as path from 'node:path';
 import type { EvaluationView, SummaryRow } from '../../shared/webviewProtocol';
+import { ensembleLabel, type EnsembleFile, type EvalFile } from '../../shared/runFiles';
 import type { RunRecord } from '../runs/runReader';
-import type { EvalFile } from '../../shared/runFiles';
+import type { EnsembleRecord } from '../runs/ensembleReader';
+import type { EvalSummary } from './evalFile';
 
-export function toEvaluationView(run: RunRecord, file: EvalFile): EvaluationView {
+/** The eval file's parts the view shows; the optional ones only when the file has them (older files do not). */
+function fileParts(file: EvalFile): Omit<EvaluationView, 'runDir' | 'runId' | 'arch' | 'explainRunDir' | 'ensemble'> {
+  const optional = {
+    metrics: file.metrics, intervals: file.intervals, bootstrap: file.bootstrap, temperatureScaling: file.temperatureScaling,
+    confounders: file.confounders, subgroups: file.subgroups,
+  };
   return {
-    runDir: run.dir, runId: run.id, arch: run.info.config.arch, name: file.name, classes: file.classes,
-    confusion: file.confusion, perClass: file.perClass, accuracy: file.accuracy, macro: file.macro, weighted: file.weighted,
-    total: file.total, predictions: file.predictions,
+    name: file.name, classes: file.classes, confusion: file.confusion, perClass: file.perClass, accuracy: file.accuracy, macro: file.macro,
+    weighted: file.weighted, total: file.total, predictions: file.predictions,
+    ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)),
   };
 }
 
-/** One row per (run, evaluation), newest run first — the reference study's table of all models. */
-export function summaryRows(runs: RunRecord[]): SummaryRow[] {
-  return runs.flatMap((run) => run.evals.map((e): SummaryRow => ({
-    runDir: run.dir, runId: run.id, arch: run.info.config.arch, name: e.name, accuracy: e.accuracy, macroF1: e.macroF1,
-    weightedF1: e.weightedF1, epochs: run.info.epochsDone, ...(run.info.best ? { bestEpoch: run.info.best.epoch } : {}),
-  })));
+export function toEvaluationView(run: RunRecord, file: EvalFile): EvaluationView {
+  return { runDir: run.dir, runId: run.id, arch: run.info.config.arch, explainRunDir: run.dir, ...fileParts(file) };
 }
 
-/** The most recently written evaluation of any run, to open when no run is named. */
-export function newestEvaluation(runs: RunRecord[]): { runDir: string; name: string } | undefined {
+/** An ensemble's evaluation: named by its members; an image is explained with the first member's checkpoint. */
+export function toEnsembleEvaluationView(dir: string, ensemble: EnsembleFile, file: EvalFile): EvaluationView {
+  const members = ensemble.members;
+  return {
+    runDir: dir, runId: ensemble.id, arch: ensembleLabel(members), explainRunDir: members[0].runDir, ensemble: members, ...fileParts(file),
+  };
+}
+
+/** The score columns every row has: accuracy, F1s, and AUC and intervals where the file has them. */
+function scores(e: EvalSummary): Pick<SummaryRow, 'name' | 'accuracy' | 'macroF1' | 'weightedF1' | 'auc' | 'intervals'> {
+  return {
+    name: e.name, accuracy: e.accuracy, macroF1: e.macroF1, weightedF1: e.weightedF1,
+    ...(e.auc !== undefined ? { auc: e.auc } : {}), ...(e.intervals ? { intervals: e.intervals } : {}),
+  };
+}
+
+/** One row per (run, evaluation), newest run first, then one per (ensemble, evaluation) — the reference study's table of all models. */
+export function summaryRows(runs: RunRecord[], ensembles: EnsembleRecord[] = []): SummaryRow[] {
+  return [
+    ...runs.flatMap((run) => run.evals.map((e): SummaryRow => ({
+      runDir: run.dir, runId: run.id, arch: run.info.config.arch, ...scores(e),
+      epochs: run.info.epochsDone, ...(run.info.best ? { bestEpoch: run.info.best.epoch } : {}),
+    }))),
+    ...ensembles.flatMap((ens) => ens.evals.map((e): SummaryRow => ({
+      runDir: ens.dir, runId: ens.id, arch: ensembleLabel(ens.info.members), ...scores(e), members: ens.info.members.length,
+    }))),
+  ];
+}
+
+/** The most recently written evaluation of any run or ensemble, to open when none is named. */
+export function newestEvaluation(runs: RunRecord[], ensembles: EnsembleRecord[] = []): { runDir: string; name: string } | undefined {
   let best: { runDir: string; name: string; t: number } | undefined;
-  for (const run of runs) {
-    for (const e of run.evals) {
-      const t = Date.parse(e.createdAt ?? run.info.updatedAt) || 0;
-      if (!best || t > best.t) best = { runDir: run.dir, name: e.name, t };
+  const owners = [...runs.map((r) => ({ dir: r.dir, evals: r.evals, at: r.info.updatedAt })), ...ensembles.map((e) => ({ dir: e.dir, evals: e.evals, at: e.info.updatedAt }))];
+  for (const owner of owners) {
+    for (const e of owner.evals) {
+      const t = Date.parse(e.createdAt ?? owner.at) || 0;
+      if (!best || t > best.t) best = { runDir: owner.dir, name: e.name, t };
     }
   }
   return best && { runDir: best.runDir, name: best.name };
+}
+
+/**
+ * The folder the webview must be allowed to read an evaluation's images from (its thumbnails): the deepest folder
+ * holding every evaluated image — the dataset root for a split, the --data folder otherwise. Undefined without images.
+ */
+export function imagesRoot(files: readonly string[]): string | undefined {
+  if (files.length === 0) return undefined;
+  let root = path.dirname(path.resolve(files[0]));
+  for (const f of files) {
+    const abs = path.resolve(f);
+    while (root !== path.dirname(root) && !abs.startsWith(root.endsWith(path.sep) ? root : root + path.sep)) root = path.dirname(root);
+  }
+  return root;
 }

@@ -11,7 +11,12 @@ import type { RunRecord } from '../runs/runReader';
 import type { WebviewLike } from '../webviewLike';
 import { checkpointChoices, defaultCheckpoint, type CheckpointChoice } from './checkpointChoice';
 
-export interface ExplainRequestOptions { runDir: string; image: string; checkpoint: CheckpointName; classIndex?: number; layer?: string }
+/** method: a CAM method id (the engine's default, Grad-CAM, until the page picks another); augSmooth / eigenSmooth: pytorch-grad-cam's options. */
+export interface ExplainRequestOptions {
+  runDir: string; image: string; checkpoint: CheckpointName; classIndex?: number; layer?: string; method: string; augSmooth: boolean; eigenSmooth: boolean;
+}
+
+const DEFAULT_METHOD = 'gradcam';
 
 export interface ExplainDeps {
   explain(o: ExplainRequestOptions): Promise<ExplainResult>;
@@ -27,6 +32,11 @@ export class ExplainController extends Disposable {
   private seq = 0;
   private classIndex?: number;
   private layer?: string;
+  private method = DEFAULT_METHOD;
+  private augSmooth = false;
+  private eigenSmooth = false;
+  /** Method names from the engine's last answer, for the busy message. */
+  private methodLabels = new Map<string, string>();
 
   constructor(private readonly webview: WebviewLike<ExplainToWebview, ExplainFromWebview>, readonly image: string,
     private readonly deps: ExplainDeps, private checkpoint?: CheckpointChoice) {
@@ -45,6 +55,11 @@ export class ExplainController extends Disposable {
       case 'selectLayer':
         this.layer = message.layer;
         return this.run();
+      case 'selectMethod':
+        this.method = message.method;
+        this.augSmooth = message.augSmooth;
+        this.eigenSmooth = message.eigenSmooth;
+        return this.run();
       case 'changeCheckpoint': {
         const picked = await this.deps.pickCheckpoint(checkpointChoices(await this.deps.listRuns()), this.checkpoint);
         if (picked) return this.setCheckpoint(picked);
@@ -53,7 +68,7 @@ export class ExplainController extends Disposable {
     }
   }
 
-  /** Another checkpoint explains this image: class and layer go back to the model's defaults. */
+  /** Another checkpoint explains this image: class and layer go back to the model's defaults (the method and its options stay). */
   async setCheckpoint(choice: CheckpointChoice): Promise<void> {
     this.checkpoint = choice;
     this.classIndex = undefined;
@@ -78,8 +93,12 @@ export class ExplainController extends Disposable {
         return;
       }
       this.deps.allowFolder(ck.runDir);
-      await this.post({ type: 'busy', message: `Computing Grad-CAM of ${path.basename(this.image)} with ${ck.runId} (${ck.which})…` });
-      const result = await this.deps.explain({ runDir: ck.runDir, image: this.image, checkpoint: ck.which, classIndex: this.classIndex, layer: this.layer });
+      const method = this.method;
+      const [augSmooth, eigenSmooth] = [this.augSmooth, this.eigenSmooth];
+      await this.post({ type: 'busy', message: `Computing ${this.methodLabels.get(method) ?? 'Grad-CAM'} of ${path.basename(this.image)} with ${ck.runId} (${ck.which})…` });
+      const result = await this.deps.explain({
+        runDir: ck.runDir, image: this.image, checkpoint: ck.which, classIndex: this.classIndex, layer: this.layer, method, augSmooth, eigenSmooth,
+      });
       if (seq !== this.seq) return; // a newer request superseded this one
       const item = result.items[0];
       if (!item) throw new Error('The engine returned no Grad-CAM (cancelled?).');
@@ -90,7 +109,9 @@ export class ExplainController extends Disposable {
         classes: ck.classes, probabilities: item.probabilities, classIndex: item.classIndex, layer: item.layer,
         layers: result.candidateLayers,
         checkpoint: { runDir: ck.runDir, runId: ck.runId, arch: ck.arch, which: ck.which, ...(ck.epoch !== undefined ? { epoch: ck.epoch } : {}) },
+        method, methods: result.methods.map((m) => ({ id: m.id, label: m.label })), augSmooth, eigenSmooth,
       };
+      this.methodLabels = new Map(result.methods.map((m) => [m.id, m.label]));
       this.layer = item.layer;
       await this.post({ type: 'result', view });
     } catch (err) {

@@ -51,7 +51,10 @@ export class ExplainPanels extends Disposable {
     const typed: WebviewLike<ExplainToWebview, ExplainFromWebview> = webview;
     return new ExplainController(typed, image, {
       explain: async (o) => {
-        const job = await this.engine.start({ type: 'explain', runDir: o.runDir, images: [o.image], checkpoint: o.checkpoint, classIndex: o.classIndex, layer: o.layer });
+        const job = await this.engine.start({
+          type: 'explain', runDir: o.runDir, images: [o.image], checkpoint: o.checkpoint, classIndex: o.classIndex, layer: o.layer,
+          method: o.method, augSmooth: o.augSmooth, eigenSmooth: o.eigenSmooth,
+        });
         return job.result;
       },
       listRuns: () => this.runs.list(),

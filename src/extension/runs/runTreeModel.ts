@@ -5,7 +5,7 @@
 import type { CheckpointMeta } from '../../shared/runFiles';
 import type { TrainingProgress } from '../../shared/webviewProtocol';
 import type { EvalSummary } from '../evaluation/evalFile';
-import { NOT_PRESENT_NOTE, formatDurationShort, formatLoss, formatMetric, formatPercent } from '../../shared/format';
+import { NOT_PRESENT_NOTE, formatDurationShort, formatLoss, formatMetric, formatPercent, formatWithInterval } from '../../shared/format';
 import { isTraining, type CheckpointWhich, type RunRecord, type ViewStatus } from './runReader';
 
 export type RunNode =
@@ -108,10 +108,12 @@ export function nodeView(node: RunNode): NodeView {
     }
     case 'eval': {
       const e = node.evaluation;
+      // AUC beside macro-F1 where the file has it (older files do not).
+      const auc = e.auc === undefined ? '' : `AUC ${e.auc === null ? 'n/a' : formatMetric(e.auc)}`;
       return {
         id: `${run.dir}#eval-${e.name}`, label: `metrics (${e.name})`,
-        description: `accuracy ${formatPercent(e.accuracy)} · macro-F1 ${formatMetric(e.macroF1)}`, tooltip: `${e.total} images · ${e.path}`,
-        accessibilityLabel: `metrics (${e.name}), accuracy ${formatPercent(e.accuracy)}, macro-F1 ${formatMetric(e.macroF1)}, ${e.total} images`,
+        description: `accuracy ${formatPercent(e.accuracy)} · macro-F1 ${formatMetric(e.macroF1)}${auc ? ` · ${auc}` : ''}`, tooltip: `${e.total} images · ${e.path}`,
+        accessibilityLabel: `metrics (${e.name}), accuracy ${formatPercent(e.accuracy)}, macro-F1 ${formatMetric(e.macroF1)}${auc ? `, ${auc}` : ''}, ${e.total} images`,
         contextValue: 'evaluation', icon: 'graph', collapsible: 'collapsed',
         command: { command: 'cxrLab.openEvaluation', title: 'Open Evaluation', arguments: [run.dir, e.name] },
       };
@@ -124,18 +126,39 @@ export function nodeView(node: RunNode): NodeView {
   }
 }
 
+/** "95 % interval 0.894 to 0.963" for a screen reader. */
+const spokenInterval = (text: string): string => {
+  const m = /\((.+)–(.+)\)$/.exec(text);
+  return m ? `${text.slice(0, text.indexOf(' ('))}, 95 % interval ${m[1]} to ${m[2]}` : text;
+};
+
 export function metricNodes(run: RunRecord, e: EvalSummary): RunNode[] {
   const id = (s: string) => `eval-${e.name}-${s}`;
+  const iv = e.intervals;
+  const accuracy = formatWithInterval(e.accuracy, iv?.accuracy, true);
+  const macroF1 = formatWithInterval(e.macroF1, iv?.macroF1);
+  const auc = e.auc === undefined ? undefined : formatWithInterval(e.auc, iv?.auc);
+  const intervalTip = iv ? '95 % bootstrap interval in brackets' : undefined;
+  const classAuc = (k: number): string => {
+    if (!e.perClassAuc) return '';
+    const v = e.perClassAuc[k];
+    return ` · AUC ${v === null || v === undefined ? 'n/a' : formatMetric(v)}`;
+  };
   return [
-    { kind: 'metric', run, id: id('accuracy'), label: 'accuracy', description: formatPercent(e.accuracy), spoken: `accuracy ${formatPercent(e.accuracy)}` },
-    { kind: 'metric', run, id: id('macro-f1'), label: 'macro-F1', description: formatMetric(e.macroF1), spoken: `macro-F1 ${formatMetric(e.macroF1)}` },
-    ...e.perClass.map((c): RunNode => (c.present === false ? {
+    { kind: 'metric', run, id: id('accuracy'), label: 'accuracy', description: accuracy, spoken: `accuracy ${spokenInterval(accuracy)}`, ...(intervalTip ? { tooltip: intervalTip } : {}) },
+    { kind: 'metric', run, id: id('macro-f1'), label: 'macro-F1', description: macroF1, spoken: `macro-F1 ${spokenInterval(macroF1)}`, ...(intervalTip ? { tooltip: intervalTip } : {}) },
+    ...(auc === undefined ? [] : [{
+      kind: 'metric', run, id: id('auc'), label: 'AUC (macro)', description: auc, spoken: `macro AUC ${spokenInterval(auc)}`,
+      tooltip: `one-vs-rest ROC AUC, mean over the classes that have one${iv ? '; 95 % bootstrap interval in brackets' : ''}`,
+    } satisfies RunNode]),
+    ...e.perClass.map((c, k): RunNode => (c.present === false ? {
       kind: 'metric', run, id: id(`class-${c.className}`), label: c.className,
       description: `n/a · n ${c.support}`, tooltip: NOT_PRESENT_NOTE, spoken: `${c.className}, ${NOT_PRESENT_NOTE}`,
     } : {
       kind: 'metric', run, id: id(`class-${c.className}`), label: c.className,
-      description: `P ${formatMetric(c.precision)} · R ${formatMetric(c.recall)} · F1 ${formatMetric(c.f1)} · n ${c.support}`,
-      spoken: `${c.className}, precision ${formatMetric(c.precision)}, recall ${formatMetric(c.recall)}, F1 ${formatMetric(c.f1)}, ${c.support} images`,
+      description: `P ${formatMetric(c.precision)} · R ${formatMetric(c.recall)} · F1 ${formatMetric(c.f1)}${classAuc(k)} · n ${c.support}`,
+      spoken: `${c.className}, precision ${formatMetric(c.precision)}, recall ${formatMetric(c.recall)}, F1 ${formatMetric(c.f1)}${classAuc(k).replace(' · ', ', ')}, ${c.support} images`,
+      ...(e.perClassAuc?.[k] === null && e.aucReason?.[k] ? { tooltip: `AUC n/a: ${e.aucReason[k]}` } : {}),
     })),
   ];
 }

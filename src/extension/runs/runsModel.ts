@@ -1,11 +1,12 @@
 /**
- * The runs of the workspace folders, read from disk and cached; a FileSystemWatcher on .cxr-lab/runs
- * (and a slow poll while a run says it is running, to notice a killed process) fires onDidChange.
+ * The runs (and ensembles) of the workspace folders, read from disk and cached; a FileSystemWatcher on .cxr-lab/runs
+ * and .cxr-lab/ensembles (and a slow poll while a run says it is running, to notice a killed process) fires onDidChange.
  */
 import * as vscode from 'vscode';
 import { Disposable, disposeAll, type IDisposable } from '../dispose';
-import { RUNS_PATH } from '../../shared/runFiles';
+import { ENSEMBLES_DIR, LAB_DIR, RUNS_DIR } from '../../shared/runFiles';
 import { isTraining, listRuns, readRun, type RunRecord } from './runReader';
+import { listEnsembles, type EnsembleRecord } from './ensembleReader';
 
 const DEBOUNCE_MS = 300;
 const POLL_MS = 10_000;
@@ -14,6 +15,7 @@ export class RunsModel extends Disposable {
   private readonly changed = this.register(new vscode.EventEmitter<void>());
   readonly onDidChange = this.changed.event;
   private cache?: Promise<RunRecord[]>;
+  private ensembleCache?: Promise<EnsembleRecord[]>;
   private debounce?: NodeJS.Timeout;
   private poll?: NodeJS.Timeout;
   private readonly watchers = new Map<string, IDisposable>();
@@ -26,7 +28,7 @@ export class RunsModel extends Disposable {
   }
 
   private watchFolders(): void {
-    const pattern = `${RUNS_PATH}/**`;
+    const pattern = `${LAB_DIR}/{${RUNS_DIR},${ENSEMBLES_DIR}}/**`;
     for (const folder of vscode.workspace.workspaceFolders ?? []) {
       const key = folder.uri.toString();
       if (this.watchers.has(key)) continue;
@@ -48,6 +50,12 @@ export class RunsModel extends Disposable {
     return this.cache;
   }
 
+  /** Every ensemble (.cxr-lab/ensembles, written by `cxr-lab evaluate --runs`), most recently evaluated first. */
+  ensembles(): Promise<EnsembleRecord[]> {
+    this.ensembleCache ??= listEnsembles(this.roots());
+    return this.ensembleCache;
+  }
+
   async get(runDir: string): Promise<RunRecord | undefined> {
     return (await this.list()).find((r) => r.dir === runDir) ?? readRun(runDir);
   }
@@ -57,6 +65,7 @@ export class RunsModel extends Disposable {
     clearTimeout(this.debounce);
     this.debounce = setTimeout(() => {
       this.cache = undefined;
+      this.ensembleCache = undefined;
       this.changed.fire();
     }, DEBOUNCE_MS);
   }

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { checkpointMetaSchema, checkpointNameSchema } from './checkpoint';
 import { formatField, jsonNumber } from './fields';
+import { bootstrapInfoSchema, evalIntervalsSchema, evalMetricEntrySchema, temperatureScalingSchema } from './evalMetrics';
 
 export const classMetricsSchema = z.object({
   className: z.string(),
@@ -52,6 +53,47 @@ export const predictionSchema = z.object({
 });
 export type Prediction = z.infer<typeof predictionSchema>;
 
+/**
+ * A metadata.csv column that predicts the class among the evaluated images (src/engine/dataset/confounders.ts):
+ * Cramér's V (bias-uncorrected) ≥ 0.5, or a class whose images all share one value.
+ */
+export const confounderSchema = z.object({
+  column: z.string(),
+  /** Columns that split the images exactly as `column` does, named in the same sentence. */
+  equivalents: z.array(z.string()),
+  /** Bias-uncorrected Cramér's V of column value × class. */
+  cramersV: z.number(),
+  /** Evaluated images with a value of the column. */
+  images: z.number(),
+  /** Classes whose evaluated images all share one value. */
+  shared: z.array(z.object({ className: z.string(), value: z.string(), count: z.number() })),
+  /** The one sentence shown to the user. */
+  message: z.string(),
+});
+export type Confounder = z.infer<typeof confounderSchema>;
+
+/** The evaluated images with one value of a metadata column, scored on their own. */
+export const subgroupSchema = z.object({
+  value: z.string(),
+  count: z.number(),
+  accuracy: z.number(),
+  macroF1: z.number(),
+  /** Every class in `classes` order; recall null where the subgroup has no image of the class. */
+  perClass: z.array(z.object({ className: z.string(), support: z.number(), recall: z.number().nullable() })),
+});
+export type Subgroup = z.infer<typeof subgroupSchema>;
+
+/** The subgroups of one metadata column (not the label, a file/path, an identifier or a constant column). */
+export const subgroupColumnSchema = z.object({
+  column: z.string(),
+  /** Columns that split the evaluated images exactly as `column` does (same table, not repeated). */
+  equivalents: z.array(z.string()),
+  /** Evaluated images without a value of the column (in no group). */
+  missing: z.number(),
+  groups: z.array(subgroupSchema),
+});
+export type SubgroupColumn = z.infer<typeof subgroupColumnSchema>;
+
 export const evalFileSchema = z.object({
   format: formatField,
   /** The split's name, or data-<folder> for another dataset. */
@@ -64,9 +106,23 @@ export const evalFileSchema = z.object({
   predictions: z.array(predictionSchema),
   /** Images that could not be read. */
   skipped: z.array(z.object({ file: z.string(), error: z.string() })),
-  /** The metrics of src/engine/metrics/index.ts by id (balancedAccuracy, matthews …); absent in files from before them. */
-  metrics: z.array(z.object({ id: z.string(), label: z.string(), value: z.unknown() })).optional(),
+  /**
+   * The metrics of src/engine/metrics/index.ts by id (balancedAccuracy, matthews, cohenKappa, logLoss, brier, rocAuc,
+   * averagePrecision, operatingPoints, calibration); a known id's value is typed in evalMetrics.ts — read it with
+   * evalMetricValue(file.metrics, id). Absent in files from before them; a metric missing from an older list is absent.
+   */
+  metrics: z.array(evalMetricEntrySchema).optional(),
+  /** 95 % bootstrap intervals of accuracy, macro-F1, per-class precision/recall/F1 and the metrics' parts; absent in older files. */
+  intervals: evalIntervalsSchema.optional(),
+  /** How the intervals were made: patients or images resampled, how many, seed. */
+  bootstrap: bootstrapInfoSchema.optional(),
+  /** With --calibrate: the temperature fitted on the validation split; the probabilities and metrics here are then calibrated. */
+  temperatureScaling: temperatureScalingSchema.optional(),
   /** A soft-voting ensemble's members (this run first), each with the checkpoint it used; absent for one run. */
   ensemble: z.array(z.object({ runId: z.string(), runDir: z.string(), arch: z.string(), epoch: z.number() })).optional(),
+  /** Confounding metadata columns among the evaluated images; absent without metadata.csv columns (and in older files). */
+  confounders: z.array(confounderSchema).optional(),
+  /** Metrics per value of each metadata column; absent without such columns (and in older files). */
+  subgroups: z.array(subgroupColumnSchema).optional(),
 });
 export type EvalFile = z.infer<typeof evalFileSchema>;

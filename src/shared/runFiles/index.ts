@@ -9,9 +9,10 @@
  *   checkpoints/<best|last>/meta.json                 checkpointMetaFileSchema   checkpoint.ts
  *   checkpoints/last/trainer.json, optimizer.json     trainerStateFileSchema, optimizerFileSchema
  *   which checkpoint folder to read, complete copies, stale temporaries              checkpointFiles.ts
- *   eval/<name>.json         evalFileSchema           evaluation.ts
+ *   eval/<name>.json         evalFileSchema           evaluation.ts (metric values, intervals: evalMetrics.ts)
  *   cams/<...>.json          camFileSchema            cam.ts
  *   run.lock                 runLockSchema            lock.ts
+ *   .cxr-lab/ensembles/<id>/ensemble.json             ensembleFileSchema         ensemble.ts
  */
 export * from './layout';
 export * from './fields';
@@ -21,6 +22,8 @@ export * from './split';
 export * from './checkpoint';
 export * from './checkpointFiles';
 export * from './evaluation';
+export * from './evalMetrics';
+export * from './ensemble';
 export * from './cam';
 export * from './lock';
 export * from './parse';

@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import { checkpointMetaFileSchema, optimizerFileSchema, trainerStateFileSchema, type CheckpointMeta, type OptimizerFile, type TrainerState } from './checkpoint';
 import { camFileSchema, type CamFile } from './cam';
+import { ensembleFileSchema, type EnsembleFile } from './ensemble';
 import { evalFileSchema, type EvalFile } from './evaluation';
 import { epochRecordSchema, type EpochRecord } from './history';
 import { RUN_LAYOUT_VERSION } from './layout';
@@ -79,6 +80,11 @@ export function parseSplit(text: string, fileName: string): SplitRecord {
 
 export function parseEvalFile(text: string, fileName: string): EvalFile {
   return parseRunFile(evalFileSchema, text, fileName);
+}
+
+/** An ensemble folder's ensemble.json. */
+export function parseEnsembleFile(text: string, fileName: string): EnsembleFile {
+  return parseRunFile(ensembleFileSchema, text, fileName);
 }
 
 export function parseRunLock(text: string, fileName: string): RunLock {

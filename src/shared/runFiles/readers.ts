@@ -6,11 +6,12 @@
  */
 import type { CamFile } from './cam';
 import type { CheckpointMeta, OptimizerFile, TrainerState } from './checkpoint';
+import { ENSEMBLE_FILES, type EnsembleFile } from './ensemble';
 import type { EvalFile } from './evaluation';
 import type { EpochRecord } from './history';
 import { RUN_FILES, type CheckpointName } from './layout';
 import {
-  RunFileError, parseCamFile, parseCheckpointMeta, parseEvalFile, parseHistory, parseOptimizerFile, parseRunInfo, parseRunLock, parseSplit, parseTrainerState,
+  RunFileError, parseCamFile, parseCheckpointMeta, parseEnsembleFile, parseEvalFile, parseHistory, parseOptimizerFile, parseRunInfo, parseRunLock, parseSplit, parseTrainerState,
 } from './parse';
 import type { RunLock } from './lock';
 import type { RunInfo } from './run';
@@ -39,6 +40,8 @@ export interface RunFileReaders {
   readCamFile(file: string): Promise<CamFile | undefined>;
   /** run.lock: who trains the run now (absent when nobody does). */
   readRunLock(runDir: string): Promise<RunLock | undefined>;
+  /** ensemble.json of an ensemble folder (.cxr-lab/ensembles/<id>). */
+  readEnsembleFile(ensembleDir: string): Promise<EnsembleFile | undefined>;
 }
 
 export function runFileReaders(fs: RunFilesFs): RunFileReaders {
@@ -68,5 +71,6 @@ export function runFileReaders(fs: RunFilesFs): RunFileReaders {
     readEvalFile: read(parseEvalFile),
     readCamFile: read(parseCamFile),
     readRunLock: inDir(RUN_FILES.lock, parseRunLock),
+    readEnsembleFile: inDir(ENSEMBLE_FILES.ensemble, parseEnsembleFile),
   };
 }

@@ -5,6 +5,8 @@ export interface Column<T> {
   key: string;
   header: string;
   cell: (row: T) => string;
+  /** A smaller second line under the value (e.g. its 95 % interval); nothing when it returns ''. */
+  sub?: (row: T) => string;
   numeric?: boolean;
   cellClass?: (row: T) => string | undefined;
   title?: (row: T) => string | undefined;
@@ -38,7 +40,11 @@ export function dataTable<T>(o: TableOptions<T>): HTMLTableElement {
   }));
   const bodyRow = (row: T, extraClass = '') => {
     const tr = h('tr', { class: [o.rowClass?.(row) ?? '', extraClass].join(' ').trim() || undefined, 'aria-label': o.rowLabel?.(row) },
-      o.columns.map((c) => h('td', { class: [c.numeric ? 'num' : '', c.cellClass?.(row) ?? ''].join(' ').trim() || undefined, title: c.title?.(row) }, c.cell(row))));
+      o.columns.map((c) => {
+        const sub = c.sub?.(row);
+        return h('td', { class: [c.numeric ? 'num' : '', c.cellClass?.(row) ?? ''].join(' ').trim() || undefined, title: c.title?.(row) },
+          c.cell(row), sub ? h('span', { class: 'cell-sub' }, sub) : null);
+      }));
     for (const [k, v] of Object.entries(o.rowAttrs?.(row) ?? {})) tr.setAttribute(k, v);
     if (o.onRow) { tr.classList.add('clickable'); onActivate(tr, () => o.onRow!(row)); }
     return tr;

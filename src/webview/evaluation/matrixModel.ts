@@ -3,7 +3,9 @@
  * Rows are true classes, columns predicted classes. Pure: tested under node.
  */
 import type { EvaluationView, PredictionRow, SummaryRow } from '../../shared/webviewProtocol';
-import { NOT_PRESENT_NOTE, finite, formatMetric, formatPercent } from '../../shared/format';
+import { NOT_PRESENT_NOTE, finite, formatInterval, formatMetric, formatPercent } from '../../shared/format';
+import type { Interval } from '../../shared/runFiles';
+import { metricValue as evalMetricValue } from './metricValue';
 
 export type MatrixMode = 'counts' | 'percent';
 
@@ -70,36 +72,69 @@ export function predictionsForCell(predictions: readonly PredictionRow[], row: n
 }
 
 export type MetricRowKind = 'class' | 'macro' | 'weighted' | 'accuracy';
-/** `na`: a class with no image in the evaluated set that was never predicted (left out of the averages). */
-export interface MetricRow { kind: MetricRowKind; name: string; accuracy?: number; precision?: number; recall?: number; f1?: number; support: number; na?: boolean }
+export type IntervalKey = 'precision' | 'recall' | 'f1' | 'auc' | 'ap' | 'accuracy';
+/**
+ * `na`: a class with no image in the evaluated set that was never predicted (left out of the averages).
+ * auc/ap: null when n/a (`aucReason` says why), undefined when the file has none (older files). ci: 95 % intervals.
+ */
+export interface MetricRow {
+  kind: MetricRowKind; name: string; accuracy?: number; precision?: number; recall?: number; f1?: number; support: number; na?: boolean;
+  auc?: number | null; aucReason?: string; ap?: number | null; ci?: Partial<Record<IntervalKey, Interval | null>>;
+}
 
 /**
- * Per-class rows, then macro and weighted averages and the overall accuracy, as in a classification report;
- * `naNote` (for under the table) when a class is n/a.
+ * Per-class rows, then macro and weighted averages and the overall accuracy, as in a classification report, with
+ * AUC, average precision and the bootstrap intervals where the file has them; `naNote` (for under the table) when a
+ * class is n/a, `aucNotes` for each class without an AUC.
  */
-export function metricRows(view: EvaluationView): { classes: MetricRow[]; summary: MetricRow[]; naNote?: string } {
-  const classes = view.perClass.map((m): MetricRow => ({
-    kind: 'class', name: m.className, accuracy: m.accuracy, precision: m.precision, recall: m.recall, f1: m.f1, support: m.support,
-    ...(m.present === false ? { na: true } : {}),
-  }));
+export function metricRows(view: EvaluationView): { classes: MetricRow[]; summary: MetricRow[]; naNote?: string; aucNotes: string[] } {
+  const roc = evalMetricValue(view.metrics, 'rocAuc');
+  const ap = evalMetricValue(view.metrics, 'averagePrecision');
+  const iv = view.intervals;
+  const classes = view.perClass.map((m, k): MetricRow => {
+    const r = roc?.perClass.find((c) => c.className === m.className);
+    const a = ap?.perClass.find((c) => c.className === m.className);
+    const civ = iv?.perClass.find((c) => c.className === m.className) ?? iv?.perClass[k];
+    return {
+      kind: 'class', name: m.className, accuracy: m.accuracy, precision: m.precision, recall: m.recall, f1: m.f1, support: m.support,
+      ...(m.present === false ? { na: true } : {}),
+      ...(roc ? { auc: r?.auc ?? null, ...(r?.reason ? { aucReason: r.reason } : {}) } : {}),
+      ...(ap ? { ap: a?.ap ?? null } : {}),
+      ...(iv ? { ci: { precision: civ?.precision, recall: civ?.recall, f1: civ?.f1, auc: iv.metrics.rocAuc?.[m.className], ap: iv.metrics.averagePrecision?.[m.className] } } : {}),
+    };
+  });
+  const aucNotes = roc ? roc.perClass.filter((c) => c.auc === null).map((c) => `AUC of ${c.className} n/a${c.reason ? `: ${c.reason}` : ''}; left out of the macro AUC`) : [];
   return {
     classes,
     ...(classes.some((r) => r.na) ? { naNote: NOT_PRESENT_NOTE } : {}),
+    aucNotes,
     summary: [
-      { kind: 'macro', name: 'macro avg', ...view.macro, support: view.total },
-      { kind: 'weighted', name: 'weighted avg', ...view.weighted, support: view.total },
-      { kind: 'accuracy', name: 'overall accuracy', accuracy: view.accuracy, support: view.total },
+      {
+        kind: 'macro', name: 'macro avg', ...view.macro, support: view.total,
+        ...(roc ? { auc: roc.macro } : {}), ...(ap ? { ap: ap.macro } : {}),
+        ...(iv ? { ci: { f1: iv.macroF1, auc: iv.metrics.rocAuc?.macro, ap: iv.metrics.averagePrecision?.macro } } : {}),
+      },
+      { kind: 'weighted', name: 'weighted avg', ...view.weighted, support: view.total, ...(roc ? { auc: roc.weighted } : {}), ...(ap ? { ap: ap.weighted } : {}) },
+      { kind: 'accuracy', name: 'overall accuracy', accuracy: view.accuracy, support: view.total, ...(iv ? { ci: { accuracy: iv.accuracy } } : {}) },
     ],
   };
 }
 
-/** A metric cell: accuracy as a percentage, the others as 0.935; 'n/a' for an n/a class. */
-export function metricCell(row: MetricRow, key: 'accuracy' | 'precision' | 'recall' | 'f1'): string {
+/** A metric cell: accuracy as a percentage, the others as 0.935; 'n/a' for an n/a class (or an AUC/AP without a value). */
+export function metricCell(row: MetricRow, key: 'accuracy' | 'precision' | 'recall' | 'f1' | 'auc' | 'ap'): string {
   if (row.na) return 'n/a';
+  if (key === 'auc' || key === 'ap') return row[key] === undefined ? '' : row[key] === null ? 'n/a' : formatMetric(row[key]);
   return key === 'accuracy' ? formatPercent(row.accuracy) : formatMetric(row[key]);
 }
 
-export type SummaryKey = 'runId' | 'arch' | 'name' | 'accuracy' | 'macroF1' | 'weightedF1' | 'epochs' | 'bestEpoch';
+/** An interval cell: "0.894–0.963" ("90.0–96.1%" for accuracy); '' without one (and for an n/a class). */
+export function intervalCell(row: MetricRow, key: IntervalKey): string {
+  if (row.na) return '';
+  return formatInterval(row.ci?.[key], key === 'accuracy');
+}
+
+export type SummaryKey = 'runId' | 'arch' | 'name' | 'accuracy' | 'macroF1' | 'weightedF1' | 'auc' | 'epochs' | 'bestEpoch';
+type ScoreKey = 'accuracy' | 'macroF1' | 'weightedF1' | 'auc';
 
 /** Rows sorted by one column; missing values last; ties keep run order. */
 export function sortSummary(rows: readonly SummaryRow[], key: SummaryKey, descending: boolean): SummaryRow[] {
@@ -119,12 +154,18 @@ export function sortSummary(rows: readonly SummaryRow[], key: SummaryKey, descen
 }
 
 /** Best (largest) value of each score column, to highlight the winning model. */
-export function bestScores(rows: readonly SummaryRow[]): { accuracy?: number; macroF1?: number; weightedF1?: number } {
-  const max = (k: 'accuracy' | 'macroF1' | 'weightedF1') => {
+export function bestScores(rows: readonly SummaryRow[]): Partial<Record<ScoreKey, number>> {
+  const max = (k: ScoreKey) => {
     const values = rows.map((r) => finite(r[k])).filter((v): v is number => v !== null);
     return values.length ? Math.max(...values) : undefined;
   };
-  return { accuracy: max('accuracy'), macroF1: max('macroF1'), weightedF1: max('weightedF1') };
+  const auc = max('auc');
+  return { accuracy: max('accuracy'), macroF1: max('macroF1'), weightedF1: max('weightedF1'), ...(auc === undefined ? {} : { auc }) };
+}
+
+/** Whether any row has an AUC, or intervals: the table shows those columns then. */
+export function summaryColumns(rows: readonly SummaryRow[]): { auc: boolean; intervals: boolean } {
+  return { auc: rows.some((r) => r.auc !== undefined), intervals: rows.some((r) => r.intervals !== undefined) };
 }
 
 export function isCurrentRow(row: SummaryRow, view: EvaluationView | undefined): boolean {

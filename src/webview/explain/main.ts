@@ -1,5 +1,5 @@
 // Entry of the Grad-CAM webview: original image beside the heatmap overlay (opacity slider), class probabilities,
-// class and target-layer pickers, the checkpoint used; busy and error states.
+// class, target-layer and CAM-method pickers (with aug-smooth and eigen-smooth), the checkpoint used; busy and error states.
 import '../../../media/webview.css';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
@@ -10,7 +10,8 @@ import type { ExplainFromWebview, ExplainToWebview, ExplainView } from '../../sh
 import { byId, h, onActivate, replaceChildren } from '../common/dom';
 import { getVsCodeApi, onHostMessage } from '../common/vscodeApi';
 import {
-  checkpointLabel, clampOpacity, initialExplainState, predictionSentence, probabilityBars, reduceExplain, type ExplainState,
+  checkpointLabel, clampOpacity, initialExplainState, methodChange, methodLabel, methodPicker, predictionSentence, probabilityBars,
+  reduceExplain, type ExplainState,
 } from './state';
 
 type Select = HTMLElement & { value: string; disabled: boolean };
@@ -46,6 +47,10 @@ function buildLayout(): void {
           h('vscode-single-select', { id: 'class-picker', 'aria-label': 'Class to explain' })),
         h('label', { class: 'control' }, h('span', {}, 'Target layer'),
           h('vscode-single-select', { id: 'layer-picker', 'aria-label': 'Target layer' })),
+        h('label', { class: 'control' }, h('span', {}, 'Method'),
+          h('vscode-single-select', { id: 'method-picker', 'aria-label': 'CAM method' })),
+        h('vscode-checkbox', { id: 'aug-smooth', label: 'Aug-smooth (flips × scales)', title: "pytorch-grad-cam's aug_smooth: mean map over horizontal flips and input scales 0.9, 1, 1.1" }),
+        h('vscode-checkbox', { id: 'eigen-smooth', label: 'Eigen-smooth', title: "pytorch-grad-cam's eigen_smooth: first principal component of the weighted activations" }),
         h('label', { class: 'control slider' }, h('span', {}, 'Heatmap opacity'),
           h('input', { id: 'opacity-slider', type: 'range', min: 0, max: 1, step: 0.05, 'aria-label': 'Heatmap opacity' }),
           h('output', { id: 'opacity-value', for: 'opacity-slider', class: 'num' })),
@@ -54,7 +59,7 @@ function buildLayout(): void {
         h('figure', { id: 'original-figure', class: 'card image-card' }, h('figcaption', {}, 'Original'),
           h('div', { class: 'image-frame' }, h('img', { id: 'original-image', alt: 'Original image' })),
           h('p', { id: 'original-note', class: 'muted', hidden: true })),
-        h('figure', { id: 'overlay-figure', class: 'card image-card' }, h('figcaption', {}, 'Grad-CAM overlay'),
+        h('figure', { id: 'overlay-figure', class: 'card image-card' }, h('figcaption', { id: 'overlay-caption' }, 'Grad-CAM overlay'),
           h('div', { id: 'overlay-stack', class: 'image-frame overlay-stack' },
             h('img', { id: 'overlay-base', alt: '' }),
             h('img', { id: 'overlay-image', alt: 'Grad-CAM heatmap over the image' }))),
@@ -76,6 +81,13 @@ function buildLayout(): void {
     const layer = byId<Select>('layer-picker').value;
     if (state.view && layer && layer !== state.view.layer) vscode.postMessage({ type: 'selectLayer', layer });
   });
+  const requestMethod = (change: Parameters<typeof methodChange>[1]) => {
+    const message = state.busy ? undefined : methodChange(state.view, change);
+    if (message) vscode.postMessage(message);
+  };
+  byId('method-picker').addEventListener('change', () => requestMethod({ method: byId<Select>('method-picker').value }));
+  byId('aug-smooth').addEventListener('change', () => requestMethod({ augSmooth: byId<Checkbox>('aug-smooth').checked }));
+  byId('eigen-smooth').addEventListener('change', () => requestMethod({ eigenSmooth: byId<Checkbox>('eigen-smooth').checked }));
   for (const id of ['original-image', 'overlay-base']) {
     const img = byId<HTMLImageElement>(id);
     img.addEventListener('error', () => { if (img.getAttribute('src')) { failedImages.add(img.getAttribute('src')!); renderImages(); } });
@@ -159,7 +171,7 @@ function render(): void {
   byId('error-message').textContent = state.error ?? '';
   byId('heatmap-figure').hidden = !state.showHeatmap || !v;
   byId<Checkbox>('show-heatmap').checked = state.showHeatmap;
-  for (const id of ['class-picker', 'layer-picker']) byId<Select>(id).disabled = !!state.busy;
+  for (const id of ['class-picker', 'layer-picker', 'method-picker', 'aug-smooth', 'eigen-smooth']) byId<Select>(id).disabled = !!state.busy;
   renderOpacity();
   if (!v || v === drawnView) return;
   drawnView = v;
@@ -170,6 +182,11 @@ function render(): void {
   const bars = probabilityBars(v);
   setOptions(byId<Select>('class-picker'), bars.map((b) => ({ value: String(b.index), label: `${b.name} — ${b.text}` })), String(v.classIndex));
   setOptions(byId<Select>('layer-picker'), (v.layers.length ? v.layers : [v.layer]).map((l) => ({ value: l, label: l })), v.layer);
+  const picker = methodPicker(v);
+  setOptions(byId<Select>('method-picker'), picker.options, picker.value);
+  byId<Checkbox>('aug-smooth').checked = picker.augSmooth;
+  byId<Checkbox>('eigen-smooth').checked = picker.eigenSmooth;
+  byId('overlay-caption').textContent = `${methodLabel(v)} overlay`;
   renderImages();
   renderProbabilities(v);
 }

@@ -1,5 +1,5 @@
 /** The Grad-CAM view's state (kept by vscode.setState), how host messages change it, and its view models. Pure. */
-import type { ExplainToWebview, ExplainView } from '../../shared/webviewProtocol';
+import type { ExplainFromWebview, ExplainToWebview, ExplainView } from '../../shared/webviewProtocol';
 import { argMax, finite, formatPercent } from '../../shared/format';
 
 export interface ExplainState {
@@ -54,4 +54,27 @@ export function predictionSentence(view: ExplainView): string {
   const predicted = top >= 0 ? `Predicted ${view.classes[top] ?? top} (${formatPercent(view.probabilities[top])})` : 'No prediction';
   const chosen = view.classIndex === top ? 'explaining the predicted class' : `explaining ${view.classes[view.classIndex] ?? view.classIndex}`;
   return `${predicted} — ${chosen} at layer ${view.layer}`;
+}
+
+/** The method picker and the two smoothing checkboxes, from the view: every method the engine offers, the current one marked. */
+export interface MethodPicker { options: { value: string; label: string }[]; value: string; augSmooth: boolean; eigenSmooth: boolean }
+
+export function methodPicker(view: ExplainView): MethodPicker {
+  const options = view.methods.map((m) => ({ value: m.id, label: m.label }));
+  if (!options.some((o) => o.value === view.method)) options.push({ value: view.method, label: view.method });
+  return { options, value: view.method, augSmooth: view.augSmooth, eigenSmooth: view.eigenSmooth };
+}
+
+/** The request a change of the picker or a checkbox makes: undefined when nothing changed (or no view yet). */
+export function methodChange(view: ExplainView | undefined, change: { method?: string; augSmooth?: boolean; eigenSmooth?: boolean }): ExplainFromWebview | undefined {
+  if (!view) return undefined;
+  const next = { method: change.method || view.method, augSmooth: change.augSmooth ?? view.augSmooth, eigenSmooth: change.eigenSmooth ?? view.eigenSmooth };
+  if (next.method === view.method && next.augSmooth === view.augSmooth && next.eigenSmooth === view.eigenSmooth) return undefined;
+  return { type: 'selectMethod', ...next };
+}
+
+/** "Grad-CAM++", "Score-CAM · aug-smooth · eigen-smooth": the map's method for captions. */
+export function methodLabel(view: ExplainView): string {
+  const name = view.methods.find((m) => m.id === view.method)?.label ?? view.method;
+  return [name, ...(view.augSmooth ? ['aug-smooth'] : []), ...(view.eigenSmooth ? ['eigen-smooth'] : [])].join(' · ');
 }
