@@ -110,7 +110,7 @@ test('a crash between the two renames of a checkpoint swap: evaluate, explain, t
   const ev = cli(['evaluate', runDir, '--split', 'val', '--checkpoint', 'last']);
   ok(ev);
   assert.ok(ev.stderr.includes(line), ev.stderr);
-  const evalFile = JSON.parse(await fs.readFile(path.join(runDir, 'eval', 'val.json'), 'utf8')) as { checkpoint: { which: string; epoch: number } };
+  const evalFile = JSON.parse(await fs.readFile(path.join(runDir, 'eval', 'val-last.json'), 'utf8')) as { checkpoint: { which: string; epoch: number } };
   assert.deepEqual([evalFile.checkpoint.which, evalFile.checkpoint.epoch], ['last', 2]);
   const ex = cli(['explain', runDir, await anImage(), '--checkpoint', 'last', '--out', path.join(tmp, 'cams-mid-swap')]);
   ok(ex);
