@@ -11,6 +11,8 @@ import { printResult } from './printResult';
 import { runDemo } from './demo/runDemo';
 import { archOption } from './archOption';
 import { runList, runsOption } from './runsOption';
+import { checkGrid, GRID_HELP, methodsOption } from './grid';
+import { faithfulnessMethodsOption } from './explainEvalOutput';
 import { checkPatientPattern, checkTrainConfig, mustExist, notFoundMessage, UsageError } from './checks';
 
 /** Exit codes: 0 success, 1 failure (one-line reason), 2 usage error (UsageError: checked before any job starts), 130/143 stopped by SIGINT/SIGTERM. */
@@ -165,7 +167,7 @@ program.command('evaluate <runDir>')
   });
 
 program.command('explain <runDir> <image...>')
-  .description('Grad-CAM (or another CAM method) heatmap and overlay for each image')
+  .description('Grad-CAM (or another CAM method) heatmap and overlay for each image; --grid: one PNG of the images × runs (× methods)')
   .option('--class <nameOrIndex>', 'class to explain (default: the predicted one)')
   .option('--layer <name>', "target layer (default: the model's usual one)")
   .option('--out <dir>', "output folder (default: the run's cams/)")
@@ -173,17 +175,27 @@ program.command('explain <runDir> <image...>')
   .addOption(new Option('--method <id>', 'CAM method').choices(camMethodNames()).default(DEFAULT_CAM_METHOD))
   .option('--aug-smooth', "test-time augmentation: mean map over horizontal flips × input scales 0.9, 1, 1.1 (pytorch-grad-cam's aug_smooth)")
   .option('--eigen-smooth', "first principal component of the weighted activations instead of their sum (pytorch-grad-cam's eigen_smooth)")
+  .addOption(methodsOption())
   .addOption(runsOption('more runs to explain the same images with (one result per run, in order)'))
-  .action(async (runDir: string, images: string[], o: { class?: string; layer?: string; out?: string; checkpoint: CheckpointName; method: string; augSmooth?: boolean; eigenSmooth?: boolean; runs?: string[] }) => {
+  .option('--grid <file.png>', GRID_HELP)
+  .action(async (runDir: string, images: string[], o: { class?: string; layer?: string; out?: string; checkpoint: CheckpointName; method: string; methods?: string[]; augSmooth?: boolean; eigenSmooth?: boolean; runs?: string[]; grid?: string }, cmd: Command) => {
     const dirs = runList(runDir, o.runs);
+    if (o.methods && cmd.getOptionValueSource('method') === 'cli') throw new UsageError('Use either --method or --methods, not both.');
+    if (o.grid !== undefined) checkGrid(o.grid, images.length);
     mustExist(runDir, 'folder');
     for (const image of images) mustExist(image);
+    const methods = o.methods ?? [o.method];
+    const options = { layer: o.layer, checkpoint: o.checkpoint, augSmooth: o.augSmooth === true, eigenSmooth: o.eigenSmooth === true };
+    if (o.grid !== undefined) {
+      // One job: each run × method explains the images (files where explain puts them), then one PNG of them all.
+      output('grid', await run({ type: 'grid', id: 0, runs: dirs, images, methods, className: o.class, outDir: o.out, png: o.grid, ...options }));
+      return;
+    }
     for (const dir of dirs) {
       const classIndex = o.class === undefined ? undefined : await resolveClass(dir, o.class);
       // One --out for several runs: a sub-folder each, so one run's maps never overwrite another's.
       const outDir = o.out && dirs.length > 1 ? path.join(o.out, path.basename(path.resolve(dir))) : o.out;
-      output('explain', await run({ type: 'explain', id: 0, runDir: dir, images, classIndex, layer: o.layer, outDir, checkpoint: o.checkpoint, method: o.method,
-        augSmooth: o.augSmooth === true, eigenSmooth: o.eigenSmooth === true }));
+      for (const method of methods) output('explain', await run({ type: 'explain', id: 0, runDir: dir, images, classIndex, outDir, method, ...options }));
     }
   });
 
@@ -196,6 +208,39 @@ program.command('import-weights <file>')
   .action(async (file: string, o: { arch: string[]; out: string; top: boolean; widthMultiplier?: number }) => {
     if (file !== 'imagenet') mustExist(file);
     output('import-weights', await run({ type: 'import-weights', id: 0, file, arch: o.arch[0], outDir: o.out, includeTop: o.top, widthMultiplier: o.widthMultiplier }));
+  });
+
+program.command('audit <runDir>')
+  .description("shortcut audit: where each image's CAM mass lies (inside the lungs, the border band, burned-in markers), per class, with a verdict")
+  .addOption(new Option('--split <name>', 'split of the run to audit').choices(['test', 'val', 'train']).default('test'))
+  .option('--masks <dir>', 'lung masks: a folder mirroring the class folders, same relative paths (default: <Class>/masks/ beside <Class>/images/, if any)')
+  .addOption(new Option('--method <id>', 'CAM method').choices(camMethodNames()).default(DEFAULT_CAM_METHOD))
+  .option('--limit <n>', "audit n images of the split, taken from each class in turn (default: all)", int('--limit'))
+  .option('--layer <name>', "target layer (default: the model's usual one)")
+  .addOption(new Option('--checkpoint <which>', 'checkpoint').choices(CHECKPOINT_NAMES).default('best'))
+  .action(async (runDir: string, o: { split: SplitName; masks?: string; method: string; limit?: number; layer?: string; checkpoint: CheckpointName }) => {
+    if (o.limit !== undefined && o.limit < 1) throw new UsageError('--limit must be at least 1');
+    mustExist(runDir, 'folder');
+    if (o.masks !== undefined) mustExist(o.masks, 'folder');
+    output('audit', await run({ type: 'audit', id: 0, runDir, split: o.split, masks: o.masks, method: o.method, limit: o.limit, layer: o.layer, checkpoint: o.checkpoint }));
+  });
+
+program.command('explain-eval <runDir>')
+  .description('how faithful each CAM method is for this model: ROAD, Average Drop and Increase in Confidence over a sample of a split, most faithful first')
+  .addOption(new Option('--split <name>', 'split of the run').choices(['test', 'val', 'train']).default('test'))
+  .addOption(faithfulnessMethodsOption())
+  .option('--limit <n>', 'images in the sample, stratified by class (default 30)', int('--limit'))
+  .option('--seed <n>', "seed of the sample and the imputer's noise (default: the run's)", int('--seed'))
+  .option('--noise <x>', "standard deviation of the ROAD imputer's noise, normalised input units (default 0.01, pytorch-grad-cam's; 0: none)", num('--noise'))
+  .addOption(new Option('--target <score>', "ROAD's score of the explained class").choices(['probability', 'logit']).default('probability'))
+  .option('--layer <name>', "target layer (default: the model's usual one)")
+  .addOption(new Option('--checkpoint <which>', 'checkpoint').choices(CHECKPOINT_NAMES).default('best'))
+  .action(async (runDir: string, o: { split: SplitName; methods?: string[]; limit?: number; seed?: number; noise?: number; target: 'probability' | 'logit'; layer?: string; checkpoint: CheckpointName }) => {
+    if (o.limit !== undefined && o.limit < 1) throw new UsageError('--limit must be at least 1');
+    if (o.noise !== undefined && o.noise < 0) throw new UsageError('--noise must be at least 0');
+    mustExist(runDir, 'folder');
+    output('explain-eval', await run({ type: 'explain-eval', id: 0, runDir, split: o.split, methods: o.methods, limit: o.limit, seed: o.seed, noise: o.noise,
+      target: o.target, layer: o.layer, checkpoint: o.checkpoint }));
   });
 
 program.command('demo')

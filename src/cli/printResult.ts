@@ -1,30 +1,27 @@
-import { NOT_PRESENT_NOTE, formatMetric, formatPercent } from '../shared/format';
+import { NOT_PRESENT_NOTE, formatMetric, formatPercent, formatWithInterval } from '../shared/format';
 import type { EvalResult, ExplainResult, ImportWeightsResult, InfoResult, ResultByRequest, ScanSummary, TrainResult } from '../shared/engineProtocol';
-import { evalMetricValue, type Interval } from '../shared/runFiles';
+import { evalMetricValue } from '../shared/runFiles';
+import { formatGrid } from './grid';
+import { formatAudit } from './auditOutput';
+import { formatExplainEval } from './explainEvalOutput';
 
 const pct = formatPercent;
 
-/** "0.933 (0.894–0.963)", "93.3% (90.0–96.1%)": a value and its 95 % interval, when there is one. */
-function withInterval(value: number | null | undefined, iv: Interval | null | undefined, percent = false): string {
-  if (value === null || value === undefined || !Number.isFinite(value)) return 'n/a';
-  const fmt = (v: number) => (percent ? pct(v) : formatMetric(v));
-  return iv ? `${fmt(value)} (${percent ? (iv.low * 100).toFixed(1) : fmt(iv.low)}–${fmt(iv.high)})` : fmt(value);
-}
 
 export function formatEval(r: EvalResult): string {
   const na = (c: EvalResult['perClass'][number], text: string) => (c.present === false ? 'n/a' : text);
   const iv = r.intervals;
   const roc = evalMetricValue(r.metrics, 'rocAuc');
-  const f1s = r.perClass.map((c, i) => na(c, withInterval(c.f1, iv?.perClass[i]?.f1)));
-  const aucs = r.perClass.map((c, i) => (roc ? withInterval(roc.perClass[i]?.auc, iv?.metrics.rocAuc?.[c.className]) : ''));
+  const f1s = r.perClass.map((c, i) => na(c, formatWithInterval(c.f1, iv?.perClass[i]?.f1)));
+  const aucs = r.perClass.map((c, i) => (roc ? formatWithInterval(roc.perClass[i]?.auc, iv?.metrics.rocAuc?.[c.className]) : ''));
   const fw = Math.max(6, ...f1s.map((t) => t.length)), aw = Math.max(3, ...aucs.map((t) => t.length));
   const rows = r.perClass.map((c, i) =>
     `  ${c.className.padEnd(18)} ${na(c, pct(c.accuracy)).padStart(7)} ${na(c, pct(c.precision)).padStart(9)} ${na(c, pct(c.recall)).padStart(7)} ${f1s[i].padStart(fw)} ${String(c.support).padStart(7)}` +
     (roc ? `  ${aucs[i].padStart(aw)}` : ''));
   const scalars = r.metrics.filter((m) => typeof m.value === 'number' || m.value === null)
-    .map((m) => `${m.label} ${withInterval(m.value as number | null, iv?.metrics[m.id]?.value)}`);
+    .map((m) => `${m.label} ${formatWithInterval(m.value as number | null, iv?.metrics[m.id]?.value)}`);
   return [
-    `${r.name}: accuracy ${withInterval(r.accuracy, iv?.accuracy, true)}, macro-F1 ${withInterval(r.macroF1, iv?.macroF1)}`,
+    `${r.name}: accuracy ${formatWithInterval(r.accuracy, iv?.accuracy, true)}, macro-F1 ${formatWithInterval(r.macroF1, iv?.macroF1)}`,
     ...(scalars.length ? [`  ${scalars.join(', ')}`] : []),
     `  ${'class'.padEnd(18)} ${'acc'.padStart(7)} ${'precision'.padStart(9)} ${'recall'.padStart(7)} ${'F1'.padStart(fw)} ${'support'.padStart(7)}` + (roc ? `  ${'AUC'.padStart(aw)}` : ''),
     ...rows,
@@ -46,14 +43,14 @@ function formatRankingAndCalibration(r: EvalResult): string[] {
   const cal = evalMetricValue(r.metrics, 'calibration'), ts = r.temperatureScaling, b = r.bootstrap;
   const lines: string[] = [];
   if (roc) {
-    lines.push(`  AUC macro ${withInterval(roc.macro, iv?.metrics.rocAuc?.macro)}, weighted ${withInterval(roc.weighted, null)}, micro ${withInterval(roc.micro, null)}` +
-      (ap ? `; average precision macro ${withInterval(ap.macro, iv?.metrics.averagePrecision?.macro)}, micro ${withInterval(ap.micro, null)}` : ''));
+    lines.push(`  AUC macro ${formatWithInterval(roc.macro, iv?.metrics.rocAuc?.macro)}, weighted ${formatWithInterval(roc.weighted, null)}, micro ${formatWithInterval(roc.micro, null)}` +
+      (ap ? `; average precision macro ${formatWithInterval(ap.macro, iv?.metrics.averagePrecision?.macro)}, micro ${formatWithInterval(ap.micro, null)}` : ''));
   }
   if (ts) {
     lines.push(`  calibration: ECE ${formatMetric(ts.eceBefore)} → ${formatMetric(ts.eceAfter)} after temperature scaling (T = ${ts.temperature.toPrecision(3)}, ` +
       `fitted on ${ts.fittedOn}, ${ts.fitImages} images); log loss ${formatMetric(ts.logLossBefore)} → ${formatMetric(ts.logLossAfter)}; the numbers above are calibrated`);
   } else if (cal) {
-    lines.push(`  calibration: ECE ${withInterval(cal.ece, iv?.metrics.calibration?.ece)} (15 bins; --calibrate fits a temperature on val)`);
+    lines.push(`  calibration: ECE ${formatWithInterval(cal.ece, iv?.metrics.calibration?.ece)} (15 bins; --calibrate fits a temperature on val)`);
   }
   if (b) {
     lines.push(`  intervals: ${Math.round(b.confidence * 100)} % percentile bootstrap, ${b.resamples} resamples of ` +
@@ -105,6 +102,9 @@ const printers: { [K in keyof ResultByRequest]: (r: ResultByRequest[K]) => strin
   evaluate: formatEval,
   explain: (r: ExplainResult) => r.items.map((i) =>
     `${i.image}: ${i.className} (${pct(i.probabilities[i.classIndex])}), layer ${i.layer}\n  ${i.overlay}\n  ${i.heatmap}`).join('\n'),
+  grid: formatGrid,
+  audit: formatAudit,
+  'explain-eval': formatExplainEval,
   'import-weights': (r: ImportWeightsResult) => `${r.arch} weights from ${r.sourceFile} (${r.format}, sha256 ${r.sha256.slice(0, 12)}…): ` +
     `${(r.params / 1e6).toFixed(2)}M parameters${r.includeTop ? ' with the 1000-class top' : ''}, inputs normalised '${r.normalization}', in ${r.seconds.toFixed(1)} s\n` +
     `  ${r.outDir}\n  use it with: cxr-lab train <dataset> --arch ${r.arch} --pretrained ${r.outDir}`,

@@ -4,7 +4,10 @@ import { listModels } from './models/index';
 import { scanSummary } from './jobs/scan';
 import { evaluateRun } from './jobs/evaluate';
 import { explainImages } from './jobs/explain';
+import { explainGrid } from './jobs/grid';
 import { importWeights } from './jobs/importWeights';
+import { auditRun } from './jobs/audit';
+import { explainEval } from './jobs/explainEval';
 import { train } from './train/trainer';
 
 type JobRequest = Exclude<EngineRequest, { type: 'cancel' }>;
@@ -30,5 +33,11 @@ export async function runJob<R extends JobRequest>(req: R, signal: AbortSignal, 
       return await importWeights({ ...req, signal, emit }) as Out;
     case 'explain':
       return await explainImages({ ...req, signal, emit }) as Out;
+    case 'grid':
+      return await explainGrid({ ...req, signal, emit }) as Out;
+    case 'audit':
+      return await auditRun({ ...req, signal, emit }) as Out;
+    case 'explain-eval':
+      return await explainEval({ ...req, signal, emit }) as Out;
   }
 }

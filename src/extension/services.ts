@@ -4,6 +4,7 @@ import type { DatasetTree } from './dataset/datasetTree';
 import type { EngineService } from './engine/engineService';
 import type { EvaluationPanel } from './evaluation/evaluationPanel';
 import type { ExplainPanels } from './explain/explainPanels';
+import type { AuditPanel } from './audit/auditPanel';
 import type { RunsModel } from './runs/runsModel';
 import type { RunsTree } from './runs/runsTree';
 import type { TrainingManager } from './training/trainingManager';
@@ -20,6 +21,7 @@ export interface Services {
   trainingPanels: TrainingPanels;
   evaluationPanel: EvaluationPanel;
   explainPanels: ExplainPanels;
+  auditPanel: AuditPanel;
 }
 
 export const STATE_KEYS = { lastTrainSettings: 'cxrLab.lastTrainSettings', datasetRoot: 'cxrLab.datasetRoot' } as const;

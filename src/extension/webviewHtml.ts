@@ -1,5 +1,5 @@
 /**
- * The one HTML page all three webviews use: an #app root, the view's bundle with a nonce, and a CSP that allows
+ * The one HTML page every webview uses: an #app root, the view's bundle with a nonce, and a CSP that allows
  * nothing remote (images and styles from the webview's own resource origin, inline styles for web components).
  */
 import { randomBytes } from 'node:crypto';
@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LAB_DIR } from '../shared/runFiles';
 
-export type WebviewName = 'training' | 'evaluation' | 'explain';
+export type WebviewName = 'training' | 'evaluation' | 'explain' | 'grid' | 'audit';
 
 export function makeNonce(): string {
   return randomBytes(18).toString('base64').replace(/[^A-Za-z0-9]/g, '');

@@ -1,10 +1,11 @@
 /**
- * The one protocol between the extension host and its webviews (training panel, evaluation view, Grad-CAM view).
+ * The one protocol between the extension host and its webviews (training panel, evaluation view, Grad-CAM view, CAM grid).
  * Type-only imports and plain data, so it pulls no runtime into either side. Images travel as webview URIs
  * (webview.asWebviewUri of files in the run folders, which are in localResourceRoots).
  */
 import type { EpochRecord, RunStatus } from './engineProtocol';
 import type { CheckpointMeta, CheckpointName, EnsembleMember, EvalFile, Interval, Prediction, RunningElsewhere } from './runFiles';
+import type { AuditFile } from './runFiles/audit';
 
 // ---------- training panel ----------
 export interface TrainingRunView {
@@ -73,6 +74,8 @@ export type EvaluationFromWebview =
   | { type: 'explainImage'; file: string; runDir: string }
   /** Thumbnails to show (the top-losses gallery): answered by an 'images' message. */
   | { type: 'requestImages'; files: string[] }
+  /** "Explain these images with all runs": the CAM grid of these images (the page sends at most GRID_IMAGES_FROM_EVALUATION). */
+  | { type: 'explainWithAllRuns'; files: string[] }
   | { type: 'openEvaluation'; runDir: string; name: string };
 
 // ---------- Grad-CAM view ----------
@@ -103,3 +106,48 @@ export type ExplainFromWebview =
   | { type: 'selectLayer'; layer: string }
   | { type: 'selectMethod'; method: string; augSmooth: boolean; eigenSmooth: boolean }
   | { type: 'changeCheckpoint' };
+
+// ---------- CAM grid view ----------
+/** The grid job's result (src/shared/camGrid.ts) as the page shows it: overlays as webview URIs. cells[row][column]. */
+export interface GridView {
+  columns: { title: string[]; runDir: string; runId: string; checkpoint: CheckpointName; method: string }[];
+  rows: { image: string; name: string; trueLabel: string | null }[];
+  cells: { overlayUri: string; caption: string; predicted: string; probability: number; correct: boolean | null }[][];
+  /** The PNG the engine composed (what "Export PNG…" copies). */
+  png: string;
+}
+export interface GridProgress { done: number; total: number; message?: string }
+
+export type GridToWebview =
+  | { type: 'busy'; message: string; progress?: GridProgress }
+  | { type: 'result'; view: GridView }
+  | { type: 'error'; message: string }
+  | { type: 'exported'; file: string };
+export type GridFromWebview =
+  | { type: 'ready' }
+  | { type: 'exportPng' }
+  /** Open the Grad-CAM view of a cell's image with its column's checkpoint. */
+  | { type: 'openCell'; row: number; col: number };
+
+// ---------- shortcut audit view ----------
+/** One audit/<name>.json of a run, with the gallery's overlays as webview URIs (by image rel). */
+export interface AuditView {
+  runDir: string;
+  runId: string;
+  arch: string;
+  /** The file's name in audit/ without .json: `test`, `test-scorecam`. */
+  name: string;
+  audit: AuditFile;
+  overlays: Record<string, string>;
+}
+export type AuditToWebview =
+  | { type: 'init'; view: AuditView }
+  | { type: 'busy'; message: string }
+  | { type: 'error'; message: string };
+export type AuditFromWebview =
+  | { type: 'ready' }
+  /** Open the Grad-CAM view of an image of the audit with the audited run. */
+  | { type: 'explainImage'; file: string }
+  /** Audit again with lung masks from a folder the user picks (mirroring the class folders). */
+  | { type: 'chooseMasks' }
+  | { type: 'rerun' };

@@ -2,7 +2,8 @@
  * The end-to-end scenario in a real VS Code (code-server 4.100.3, Debian's Chromium, playwright-core):
  * install cxr-lab.vsix, open a small phantom chest X-ray workspace, train a tiny model through "CXR Lab: Train
  * Model" and its quick picks, then check the training panel's curves, the Runs tree, the evaluation matrix and its
- * images, its ROC/PR curves, threshold slider and top-losses gallery, and Grad-CAM from the explorer's context menu. Screenshots of every step go to test-results/.
+ * images, its ROC/PR curves, threshold slider and top-losses gallery, Grad-CAM from the explorer's context menu, and
+ * "Audit Shortcuts" from the Runs tree. Screenshots of every step go to test-results/.
  *
  * Run: npm run test:e2e (setup, package, then this file), or `node --import tsx test/e2e/scenario.test.ts` when
  * code-server is installed (test/e2e/setup.sh) and cxr-lab.vsix is built (npm run package). Ends with `N passed, N failed`.
@@ -15,6 +16,7 @@ import sharp from 'sharp';
 import { EngineClient } from '../../src/extension/engine/engineClient';
 import { generatePhantomDataset } from '../../src/cli/demo/phantom';
 import { operatingPointAtThreshold } from '../../src/shared/operatingPoint';
+import { LAB_DIR, RUN_FILES, RUNS_DIR, runFolderName, type RunInfo } from '../../src/shared/runFiles';
 import { openHarness, prepareServerState, waitFor, type Harness } from './harness';
 import { RESULTS_DIR } from './paths';
 import { Steps } from './steps';
@@ -327,6 +329,77 @@ async function main(): Promise<number> {
       await screenshot('gradcam-from-matrix');
     }, ['a confusion-matrix cell click lists its images']);
 
+    // The grid needs a second run of the same classes: trained here through the installed engine (1 epoch, another seed).
+    let secondRun = '';
+    await steps.step('a second run trains through the installed engine and joins the Runs tree', async () => {
+      const { wb } = h!;
+      const first = JSON.parse(await fs.readFile(path.join(runDir, RUN_FILES.run), 'utf8')) as RunInfo;
+      secondRun = path.join(workspace, LAB_DIR, RUNS_DIR, runFolderName(`${ARCH}-seed7`));
+      const engine = new EngineClient(path.join(extensionDir, 'dist', 'engineHost.js'));
+      try {
+        await engine.ready;
+        const trained = await engine.request({ type: 'train', dataset: workspace, config: { ...first.config, epochs: 1, seed: 7 }, runDir: secondRun }).result;
+        if (trained.status !== 'completed') throw new Error(`the second run ended ${trained.status}`);
+      } finally {
+        engine.dispose();
+      }
+      // The extension reads runs through a file watcher: wait until it has the finished run (the grid's columns come from it).
+      await wb.showViewContainer(/CXR Lab/);
+      const row = wb.treeItem(path.basename(secondRun), wb.viewPane('Runs')).first();
+      await row.waitFor({ timeout: 60_000 }).catch(() => { throw new Error(`the Runs tree does not list ${path.basename(secondRun)}`); });
+      await waitFor('the second run\'s row to say completed', async () => /\bcompleted\b/.test(await wb.description(row)), 30_000);
+    }, ['Runs tree shows the run with its checkpoints']);
+
+    await steps.step('"Explain these images with all runs" opens the CAM grid: top losses × both runs, PNG export', async () => {
+      const { wb } = h!;
+      const evaluation = await wb.webviewFrame('#losses-grid', 'evaluation top losses');
+      await scrollTo(evaluation, '#losses-card');
+      const label = (await evaluation.textContent('#losses-grid'))?.trim() ?? '';
+      if (!/^Explain (these \d+ images|the first 8) with all runs$/.test(label)) throw new Error(`the button says "${label}"`);
+      const sent = JSON.parse(await evaluation.$eval('#losses-grid', (el) => (el as HTMLElement).dataset.files ?? '[]')) as string[];
+      await evaluation.click('#losses-grid');
+      const frame = await wb.webviewFrame('#cam-grid .grid-cell', 'CAM grid', { timeoutMs: 180_000 });
+      await waitFor('every overlay of the grid to load', async () => {
+        const error = await frame.$eval('#error-message', (el) => ((el as HTMLElement).hidden ? '' : el.textContent ?? ''));
+        if (error) throw new Error(`the grid view shows an error: ${error}`);
+        const [n, loaded] = await frame.$$eval('.grid-overlay', (els) => [els.length, els.filter((e) => (e as HTMLImageElement).complete && (e as HTMLImageElement).naturalWidth > 0).length]);
+        return n > 0 && n === loaded ? n : undefined;
+      }, 60_000);
+      const headers = await frame.$$eval('.grid-header .grid-header-title', (els) => els.map((e) => e.textContent ?? ''));
+      if (headers.length !== 2 || headers[0] !== path.basename(runDir) || headers[1] !== path.basename(secondRun)) {
+        throw new Error(`grid columns ${headers.join(', ')}; expected ${path.basename(runDir)}, then ${path.basename(secondRun)}`);
+      }
+      const cells = await frame.$$eval('.grid-cell', (els) => els.map((e) => ({
+        row: Number(e.getAttribute('data-row')), col: Number(e.getAttribute('data-col')), correct: e.getAttribute('data-correct'),
+        prediction: e.querySelector('.grid-prediction')?.textContent ?? '', wrong: e.classList.contains('wrong'),
+      })));
+      if (cells.length !== sent.length * 2) throw new Error(`${cells.length} cells for ${sent.length} images × 2 runs`);
+      // The first column is the evaluated checkpoint: its predictions are the evaluation's, and wrong ones are framed.
+      const evalJson = await readEval();
+      for (const c of cells.filter((x) => x.col === 0)) {
+        const p = evalJson.predictions.find((q) => q.file === sent[c.row])!;
+        const predicted = evalJson.classes[p.predicted];
+        if (!new RegExp(`pred ${predicted} \\d`).test(c.prediction)) throw new Error(`row ${c.row}: the grid says "${c.prediction}", the evaluation predicted ${predicted}`);
+        if (c.wrong !== (p.label !== p.predicted) || c.correct !== String(p.label === p.predicted)) throw new Error(`row ${c.row}: marked ${c.correct}, the evaluation says ${p.label === p.predicted}`);
+      }
+      const grids = path.join(workspace, LAB_DIR, 'grids');
+      const pngs = (await fs.readdir(grids).catch(() => [] as string[])).filter((f) => f.endsWith('.png'));
+      if (pngs.length !== 1) throw new Error(`expected one grid PNG in ${grids}, found ${pngs.join(', ') || 'none'}`);
+      const meta = await sharp(path.join(grids, pngs[0])).metadata();
+      console.log(`    ${sent.length} images × 2 runs, ${cells.filter((c) => c.wrong).length} wrong; ${pngs[0]} ${meta.width}×${meta.height}`);
+      // Export PNG…: the save dialog (VS Code's own, in the browser) proposes <workspace>/cam-grid.png; Enter accepts it.
+      await frame.click('#export-png');
+      await wb.quickInputBox.waitFor({ state: 'visible', timeout: 15_000 });
+      await waitFor('the save dialog to propose cam-grid.png', async () => (await wb.quickInputBox.inputValue()).endsWith('cam-grid.png'), 10_000);
+      await wb.quickInputBox.press('Enter');
+      const exported = path.join(workspace, 'cam-grid.png');
+      await waitFor('the exported PNG', async () => existsSync(exported), 15_000);
+      const copy = await sharp(exported).metadata();
+      if (copy.width !== meta.width || copy.height !== meta.height) throw new Error(`the exported PNG is ${copy.width}×${copy.height}, the grid ${meta.width}×${meta.height}`);
+      await waitFor('the view to say where it saved the PNG', async () => ((await frame.textContent('#exported')) ?? '').includes('cam-grid.png'), 10_000);
+      await screenshot('grid');
+    }, ['the top-losses gallery shows thumbnails, highest loss first', 'a second run trains through the installed engine and joins the Runs tree']);
+
     await steps.step('Explain with Grad-CAM from the explorer context menu shows the overlay', async () => {
       const { wb } = h!;
       // An image other than the one the matrix opened, so a new view has to come up.
@@ -366,6 +439,38 @@ async function main(): Promise<number> {
       }
       await frame.locator('#overlay-figure').scrollIntoViewIfNeeded();
       await screenshot('gradcam-from-explorer');
+    }, ['Runs tree shows the run with its checkpoints']);
+
+    await steps.step('Audit Shortcuts from the run context menu shows the verdict, the per-class table and the ranked gallery', async () => {
+      const { wb } = h!;
+      await wb.runCommand('View: Close All Editor Groups');
+      await wb.showViewContainer(/CXR Lab/);
+      await wb.contextMenu(wb.treeItem(path.basename(runDir), wb.viewPane('Runs')).first(), /^Audit Shortcuts$/);
+      const frame = await wb.webviewFrame('#audit-verdict', 'shortcut audit', { timeoutMs: 180_000 });
+      type AuditJson = { images: { file: string; rel: string; borderMarkers: number | null; overlay?: string }[]; perClass: { className: string }[]; verdict: { sentence: string; flagged: boolean }; notes: string[] };
+      const auditFile = path.join(runDir, 'audit', 'test.json');
+      await waitFor('the audit file', async () => existsSync(auditFile), 180_000);
+      const audit = JSON.parse(await fs.readFile(auditFile, 'utf8')) as AuditJson;
+      const sentence = await waitFor('the verdict', async () => (await frame.textContent('#verdict-sentence')) || undefined, 30_000);
+      if (sentence !== audit.verdict.sentence) throw new Error(`the view's verdict "${sentence}" is not the file's "${audit.verdict.sentence}"`);
+      if ((await frame.$eval('#audit-verdict', (el) => (el as HTMLElement).dataset.flagged)) !== String(audit.verdict.flagged)) throw new Error('the verdict box is not marked as the file says');
+      const rows = await frame.$$eval('#audit-class-table tbody tr', (els) => els.map((e) => e.getAttribute('data-class')));
+      if (rows.join() !== audit.perClass.map((g) => g.className).join()) throw new Error(`class rows ${rows.join(', ')}; the file has ${audit.perClass.map((g) => g.className).join(', ')}`);
+      // The phantom dataset has no lung masks: the view and the notes say that only the border band and markers were audited.
+      if (!/^No lung masks/.test((await frame.textContent('#masks-line')) ?? '')) throw new Error('the view does not say that there are no lung masks');
+      if (!audit.notes.some((n) => /No lung masks were found/.test(n))) throw new Error(`notes: ${audit.notes.join(' | ')}`);
+      // The gallery: most on borders and markers first (no masks), each tile an overlay that loads.
+      const ranked = audit.images.filter((i) => i.borderMarkers !== null && i.overlay).sort((a, b) => b.borderMarkers! - a.borderMarkers! || (a.rel < b.rel ? -1 : 1));
+      const tiles = await frame.$$eval('#audit-gallery .audit-tile', (els) => els.map((e) => e.getAttribute('data-file')));
+      if (tiles.length !== ranked.length || tiles[0] !== ranked[0]?.file) throw new Error(`gallery ${tiles.length} tiles starting ${tiles[0]}; expected ${ranked.length} starting ${ranked[0]?.file}`);
+      if (tiles.length > 0) {
+        await waitFor('the gallery overlays to load', async () => {
+          const loaded = await frame.$$eval('#audit-gallery img', (els) => els.filter((e) => (e as HTMLImageElement).complete && (e as HTMLImageElement).naturalWidth > 0).length);
+          return loaded >= Math.min(6, tiles.length) ? loaded : undefined;
+        }, 30_000);
+      }
+      console.log(`    ${audit.images.length} images, ${tiles.length} ranked; verdict: ${audit.verdict.sentence}`);
+      await screenshot('audit');
     }, ['Runs tree shows the run with its checkpoints']);
   } finally {
     await h?.close();

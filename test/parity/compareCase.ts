@@ -5,6 +5,7 @@ import { GradCam } from '../../src/engine/cam/gradCam';
 import { BaseCam } from '../../src/engine/cam/baseCam';
 import { getCamMethod } from '../../src/engine/cam/methods';
 import { modelFromWeightsFile } from '../../src/engine/zoo/weightsFile';
+import { compareFaithfulness, readFaithfulnessFile, type FaithfulnessCheck } from './compareFaithfulness';
 
 /**
  * One parity case written by make_torch.py / make_keras.py: the peer's weights file, an input batch,
@@ -54,6 +55,8 @@ export interface CaseResult {
   /** Every method variant of cams.json. */
   methods?: MethodResult[];
   methodsLayer?: string;
+  /** faithfulness.json: our ROAD / confidence-change scores against pytorch-grad-cam's and torch-cam's. */
+  faithfulness?: FaithfulnessCheck[];
   seconds: number;
 }
 
@@ -136,7 +139,7 @@ export function compareMethods(model: tf.LayersModel, input: tf.Tensor4D, file: 
   return results;
 }
 
-export async function compareCase(dir: string, opts: { methods?: string[] } = {}): Promise<CaseResult> {
+export async function compareCase(dir: string, opts: { methods?: string[]; faithfulness?: boolean } = {}): Promise<CaseResult> {
   const started = Date.now();
   const meta = JSON.parse(await fs.readFile(path.join(dir, 'meta.json'), 'utf8')) as CaseMeta;
   const { model } = await modelFromWeightsFile(path.join(dir, meta.weights), meta.arch, {
@@ -170,6 +173,15 @@ export async function compareCase(dir: string, opts: { methods?: string[] } = {}
         try {
           result.methods = compareMethods(model, first, file, { only: opts.methods });
           result.methodsLayer = file.layer;
+        } finally {
+          first.dispose();
+        }
+      }
+      const faithfulness = opts.faithfulness === false ? undefined : await readFaithfulnessFile(dir);
+      if (faithfulness) {
+        const first = tf.slice(input, [0, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D;
+        try {
+          result.faithfulness = compareFaithfulness(model, first, faithfulness, { endToEnd: true });
         } finally {
           first.dispose();
         }

@@ -6,7 +6,12 @@ logits, the Grad-CAM target layer's activation and pytorch-grad-cam's map for im
 every method of ours (Grad-CAM, Grad-CAM++, HiResCAM, XGrad-CAM, Layer-CAM, Eigen-CAM, Score-CAM, and some with
 aug_smooth / eigen_smooth) in cams.json.
 Files per case (<out>/torch-<arch>/): weights.pth, input.f32 (NHWC), logits.f32, activation.f32 (NHWC),
-cam.f32 (H x W), cams.json, meta.json. Also writes the small CI fixture with --fixture <dir>.
+cam.f32 (H x W), cams.json, meta.json, faithfulness.json. Also writes the small CI fixture with --fixture <dir>.
+
+faithfulness.json: for image 0 and one method's map (Grad-CAM at the target layer), pytorch-grad-cam's
+ROADMostRelevantFirstAverage / ROADLeastRelevantFirstAverage (default percentiles, NoisyLinearImputer noise set to 0),
+DropInConfidence / IncreaseInConfidence and torch-cam's ClassificationMetric (Average Drop, Increase in Confidence)
+on that map, with the map itself, so that src/engine/cam/faithfulness is compared on the same map.
 
 Eigen-CAM and eigen_smooth project on a principal component, whose sign is arbitrary: get_2d_projection is
 wrapped here so the projection correlates positively with the channel mean of what it projects — the rule
@@ -15,6 +20,8 @@ of each other, and the ReLU would keep opposite halves).
 """
 import argparse
 import base64
+import contextlib
+import functools
 import json
 import os
 import sys
@@ -27,7 +34,11 @@ import pytorch_grad_cam
 import pytorch_grad_cam.utils.svd_on_activations as svd_on_activations
 from pytorch_grad_cam import (EigenCAM, GradCAM, GradCAMPlusPlus, HiResCAM, LayerCAM, ScoreCAM,
                               XGradCAM)
-from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+from pytorch_grad_cam.utils.model_targets import ClassifierOutputSoftmaxTarget, ClassifierOutputTarget
+from pytorch_grad_cam.metrics import road
+from pytorch_grad_cam.metrics.cam_mult_image import DropInConfidence, IncreaseInConfidence
+from pytorch_grad_cam.metrics.road import (ROADCombined, ROADLeastRelevantFirst, ROADLeastRelevantFirstAverage,
+                                           ROADMostRelevantFirst, ROADMostRelevantFirstAverage)
 from importlib.metadata import version
 
 # our name -> (torchvision constructor, Grad-CAM target module, our layer name for that module's output)
@@ -108,6 +119,81 @@ def method_cams(model, target_module, x, cam_class, our_layer, variants, stride=
             'stride': stride, 'encoding': encoding, 'maps': maps}
 
 
+class FixedCam:
+    """torch-cam's CAM-extractor protocol over a given map [1, H, W] at input size (its bilinear resize is then the identity)."""
+
+    def __init__(self, model, cam):
+        self.model, self.cam = model, cam
+
+    def __call__(self, class_idx=None, scores=None, normalized=True, **kwargs):
+        return [self.cam]
+
+    def fuse_cams(self, cams):
+        return cams[0]
+
+    @contextlib.contextmanager
+    def _hooks_off(self):
+        yield
+
+
+def faithfulness_values(model, x, cam_class, grayscale, detail=False):
+    """pytorch-grad-cam's ROAD (imputer noise 0) for the softmax-probability and the logit target and its confidence
+    change, torch-cam's Average Drop / Increase in Confidence, for image x[:1] and its map `grayscale` [H, W].
+    detail: also each percentile and ROADCombined."""
+    from torchcam.metrics import ClassificationMetric
+    road.NoisyLinearImputer.__init__.__defaults__ = (0.0, road.neighbors_weights)  # noise 0 on both sides for parity
+    cams = np.asarray(grayscale, dtype=np.float32)[None]
+    percentiles = list(range(10, 100, 10))
+    values = {}
+    # The logit too: with 1000 random-weight classes every probability, and so every ROAD score, is below 0.01.
+    targets = [('probability', ClassifierOutputSoftmaxTarget(cam_class)), ('logit', ClassifierOutputTarget(cam_class))]
+    for name, target in targets:
+        morf = float(ROADMostRelevantFirstAverage(percentiles)(x[:1], cams, [target], model)[0])
+        lerf = float(ROADLeastRelevantFirstAverage(percentiles)(x[:1], cams, [target], model)[0])
+        v = {'road-morf': morf, 'road-lerf': lerf, 'road': (lerf - morf) / 2}
+        if detail:
+            v['road-morf-percentiles'] = [float(ROADMostRelevantFirst(p)(x[:1], cams, [target], model)[0]) for p in percentiles]
+            v['road-lerf-percentiles'] = [float(ROADLeastRelevantFirst(p)(x[:1], cams, [target], model)[0]) for p in percentiles]
+            v['road-combined'] = float(ROADCombined(percentiles)(x[:1], cams, [target], model)[0])
+        values[name] = v
+    soft = [ClassifierOutputSoftmaxTarget(cam_class)]
+    values['grad-cam-drop'] = float(DropInConfidence()(x[:1], cams, soft, model)[0])
+    values['grad-cam-increase'] = float(IncreaseInConfidence()(x[:1], cams, soft, model)[0])
+    metric = ClassificationMetric(FixedCam(model, torch.from_numpy(cams)), functools.partial(torch.softmax, dim=-1))
+    metric.update(x[:1], class_idx=cam_class)
+    summary = metric.summary()
+    values['avg-drop'] = float(summary['avg_drop'])
+    values['increase'] = float(summary['conf_increase'])
+    return {'percentiles': percentiles, 'noise': 0.0, 'size': list(cams.shape[1:]),
+            'cam': base64.b64encode(np.ascontiguousarray(cams[0], dtype='<f4').tobytes()).decode('ascii'), 'values': values}
+
+
+def make_faithfulness(out_dir, arch, size=224, seed=0, build_kwargs=None, maps=(('gradcam', None, None),), detail=False):
+    """faithfulness.json of a case (the model and input of make_case with the same arguments); maps: (method, target
+    module getter, our layer name), None for the Grad-CAM target layer."""
+    ctor, target, our_layer = ARCHS[arch]
+    torch.manual_seed(seed)
+    model = ctor(weights=None, **(build_kwargs or {}))
+    calibrate_batchnorm(model, size, seed)
+    x = torch.randn(1, 3, size, size, generator=torch.Generator().manual_seed(seed + 2))
+    with torch.no_grad():
+        cam_class = int(model(x)[0].argmax())
+    entries = []
+    for method, module, layer in maps:
+        started = time.time()
+        with METHODS[method](model=model, target_layers=[(module or target)(model)]) as cam:
+            grayscale = cam(input_tensor=x, targets=[ClassifierOutputTarget(cam_class)])[0]
+        entry = {'method': method, 'layer': layer or our_layer, 'classIndex': cam_class}
+        entry.update(faithfulness_values(model, x, cam_class, grayscale, detail))
+        entry['seconds'] = round(time.time() - started, 2)
+        entries.append(entry)
+        print(f'  {arch} {method} faithfulness: {json.dumps({k: v for k, v in entry["values"].items() if k == "probability"})} '
+              f'({entry["seconds"]} s)', flush=True)
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, 'faithfulness.json'), 'w') as f:
+        json.dump({'peer': f'grad-cam {version("grad-cam")}, torchcam {version("torchcam")}', 'maps': entries}, f, indent=1)
+
+
 def calibrate_batchnorm(model, size, seed):
     """Running statistics from a few random batches (cumulative average), then eval mode."""
     g = torch.Generator().manual_seed(seed + 1)
@@ -186,6 +272,8 @@ def main():
     p.add_argument('--arch', action='append', help='only these (default: all six)')
     p.add_argument('--fixture', help='write only the small CI fixture into this directory')
     p.add_argument('--no-scorecam', action='store_true', help='leave Score-CAM out (one forward pass per channel)')
+    p.add_argument('--faithfulness-only', action='store_true',
+                   help='logits and faithfulness.json only (no CAM maps); with --fixture: only faithfulness.json')
     a = p.parse_args()
     variants = [v for v in VARIANTS if not (a.no_scorecam and v[0] == 'scorecam')]
     torch.set_num_threads(os.cpu_count() or 1)
@@ -193,12 +281,21 @@ def main():
         # MobileNetV2 at width 0.1 and 64 px with 3 classes: convolutions, depthwise, BatchNorm, linear.
         # The methods at features[13] (4 x 4 x 16 at 64 px: more to compare than the last layer's 2 x 2), every
         # other pixel as uint16, so cams.json stays small.
-        make_case(a.fixture, 'mobilenetv2', size=64, batch=1, seed=7,
-                  build_kwargs={'width_mult': 0.1, 'num_classes': 3}, cam=True, variants=variants,
-                  methods_target=(lambda m: m.features[13], 'features.13.add'), cams_stride=2, cams_encoding='u16')
+        tiny = {'size': 64, 'seed': 7, 'build_kwargs': {'width_mult': 0.1, 'num_classes': 3}}
+        if not a.faithfulness_only:
+            make_case(a.fixture, 'mobilenetv2', batch=1, cam=True, variants=variants,
+                      methods_target=(lambda m: m.features[13], 'features.13.add'), cams_stride=2, cams_encoding='u16', **tiny)
+        make_faithfulness(a.fixture, 'mobilenetv2', maps=[('gradcam', lambda m: m.features[13], 'features.13.add'),
+                                                          ('layercam', lambda m: m.features[13], 'features.13.add')],
+                          detail=True, **tiny)
         return
     for arch in a.arch or ARCHS:
-        make_case(os.path.join(a.out, f'torch-{arch}'), arch, variants=variants)
+        out = os.path.join(a.out, f'torch-{arch}')
+        if a.faithfulness_only:
+            make_case(out, arch, cam=False, variants=[])
+        else:
+            make_case(out, arch, variants=variants)
+        make_faithfulness(out, arch)
 
 
 if __name__ == '__main__':

@@ -13,6 +13,8 @@ if [ ! -x "$TORCH_VENV/bin/python" ] || ! "$TORCH_VENV/bin/python" -c 'import to
   python3 -m venv "$TORCH_VENV"
   "$TORCH_VENV/bin/pip" install -q torch==2.14.1 torchvision==0.29.1 grad-cam h5py
 fi
+# torch-cam's Average Drop / Increase in Confidence for faithfulness.json (its dependencies are grad-cam's too).
+"$TORCH_VENV/bin/python" -c 'import torchcam' 2>/dev/null || "$TORCH_VENV/bin/pip" install -q torchcam==0.5.0
 rm -rf "$OUT" && mkdir -p "$OUT"
 "$TORCH_VENV/bin/python" test/parity/make_torch.py --out "$OUT"
 

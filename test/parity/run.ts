@@ -7,11 +7,13 @@ import { compareCase, type CaseResult } from './compareCase';
  * `npm run parity`, second half: loads every case the Python scripts wrote under <dir> (default
  * .cxr-lab/parity) with our loaders and architectures, and prints one row per case, then one row per case
  * with the Pearson r of each CAM method variant (cams.json) against pytorch-grad-cam. Exit 1 when a row is
- * out of bounds: logits relative error > 1e-4, a CAM correlation < 0.99.
+ * out of bounds: logits relative error > 1e-4, a CAM correlation < 0.99, a faithfulness score (faithfulness.json: ROAD,
+ * Average Drop, Increase in Confidence on the peer's map) more than 1e-3 from pytorch-grad-cam's / torch-cam's.
  * Options after <dir>: --methods <id,id,…> compares only those CAM methods.
  */
 const LOGITS_BOUND = 1e-4;
 const CAM_BOUND = 0.99;
+const FAITHFULNESS_BOUND = 1e-3;
 
 function fmt(x: number | undefined, digits: (v: number) => string): string {
   return x === undefined ? '—' : digits(x);
@@ -39,6 +41,7 @@ async function main(): Promise<void> {
   let methodFailures = 0;
   let methodChecks = 0;
   const withMethods: CaseResult[] = [];
+  const withFaithfulness: CaseResult[] = [];
   for (const name of cases) {
     let r: CaseResult;
     try {
@@ -54,6 +57,7 @@ async function main(): Promise<void> {
     const ok = r.logitsRelErr <= LOGITS_BOUND && (r.camCorrelation === undefined || r.camCorrelation >= CAM_BOUND) && methodsOk;
     if (!ok) failed++;
     if (r.methods?.length) withMethods.push(r);
+    if (r.faithfulness?.length) withFaithfulness.push(r);
     console.log(`| ${name} | ${r.peer} | ${r.logitsRelErr.toExponential(1)} | ${fmt(r.activationRelErr, (v) => v.toExponential(1))} | ` +
       `${fmt(r.camCorrelation, fmtR)} | ${ok ? 'yes' : 'NO'} |`);
   }
@@ -78,7 +82,36 @@ async function main(): Promise<void> {
     }
     console.log(`Bound: r ≥ ${CAM_BOUND}. ${methodChecks - methodFailures}/${methodChecks} method maps within bounds.`);
   }
-  process.exitCode = failed > 0 ? 1 : 0;
+  const faithfulnessFailures = printFaithfulness(withFaithfulness);
+  process.exitCode = failed > 0 || faithfulnessFailures > 0 ? 1 : 0;
+}
+
+/** The faithfulness table (one row per case and map); returns how many scores are out of bounds. */
+function printFaithfulness(results: CaseResult[]): number {
+  if (results.length === 0) return 0;
+  const shown = ['road-morf (probability)', 'road-lerf (probability)', 'road (probability)', 'road (logit)', 'avg-drop (torch-cam)', 'increase (torch-cam)'];
+  console.log('');
+  console.log("Faithfulness (image 0, the peer's top class, pytorch-grad-cam's map; ROAD's imputer noise 0, softmax-probability " +
+    'target unless "logit"): pytorch-grad-cam (ROAD) / torch-cam (Average Drop, Increase in Confidence) → ours on the same map; ours on our own map in brackets');
+  console.log(`| case | map | ${shown.map((s) => s.replace(/ \((probability|torch-cam)\)$/, '')).join(' | ')} | max abs. difference (all scores) | ok |`);
+  console.log(`|---|---|${shown.map(() => '---|').join('')}---|---|`);
+  let failures = 0, checks = 0;
+  for (const r of results) {
+    for (const method of [...new Set(r.faithfulness!.map((c) => c.method))]) {
+      const mine = r.faithfulness!.filter((c) => c.method === method);
+      const worst = Math.max(...mine.map((c) => Math.abs(c.ours - c.peer)));
+      const bad = mine.filter((c) => !(Math.abs(c.ours - c.peer) <= FAITHFULNESS_BOUND)).length;
+      failures += bad;
+      checks += mine.length;
+      const cells = shown.map((what) => {
+        const c = mine.find((x) => x.what === what);
+        return c ? `${c.peer.toFixed(4)} → ${c.ours.toFixed(4)}${c.endToEnd === undefined ? '' : ` (${c.endToEnd.toFixed(4)})`}` : '—';
+      });
+      console.log(`| ${r.name} | ${method} | ${cells.join(' | ')} | ${worst.toExponential(1)} (${mine.length}) | ${bad ? 'NO' : 'yes'} |`);
+    }
+  }
+  console.log(`Bound: |ours − peer| ≤ ${FAITHFULNESS_BOUND} on the peer's map. ${checks - failures}/${checks} scores within bounds.`);
+  return failures;
 }
 
 main().catch((err: unknown) => {

@@ -3,8 +3,9 @@ import type { EpochRecord } from '../../src/shared/engineProtocol';
 import { scorePredictions } from '../../src/engine/metrics/scorePredictions';
 import { subgroupMetrics } from '../../src/engine/metrics/subgroups';
 import type {
-  EvaluationToWebview, ExplainToWebview, ExplainView, PredictionRow, SummaryRow, TrainingRunView, TrainingToWebview,
+  EvaluationToWebview, ExplainToWebview, ExplainView, GridToWebview, GridView, PredictionRow, SummaryRow, TrainingRunView, TrainingToWebview,
 } from '../../src/shared/webviewProtocol';
+import { gridCaption, gridColumnTitle, isCorrect } from '../../src/shared/camGrid';
 
 const classes = ['COVID', 'Normal', 'Viral_Pneumonia'];
 const runDir = '/ws/.cxr-lab/runs/2026-11-25T18-02-11-densenet121';
@@ -161,4 +162,26 @@ export function explainView(imageUri: string, heatmapUri: string, overlayUri: st
 
 export function explainResult(imageUri: string, heatmapUri: string, overlayUri: string): ExplainToWebview[] {
   return [{ type: 'busy', message: 'Computing Grad-CAM…' }, { type: 'result', view: explainView(imageUri, heatmapUri, overlayUri) }];
+}
+
+/** A CAM grid of 3 images × 3 runs (one image unlabelled, two wrong predictions), every cell the same overlay picture. */
+export function gridView(overlayUri: string): GridView {
+  const runs = [['mnv2-seed42', 'mobilenetv2', 6], ['mnv2-s7-128', 'mobilenetv2', 2], ['2026-11-25T18-02-11-densenet121', 'densenet121', 11]] as const;
+  const rows = [['/ws/data/COVID/kaggle-COVID-1717.png', 'COVID'], ['/ws/data/Normal/kermany-NORMAL2-IM-0736-0001.png', 'Normal'], ['/elsewhere/scan-17.png', null]] as const;
+  const predictions = [[['COVID', 0.908], ['COVID', 0.941], ['Normal', 0.55]], [['Viral_Pneumonia', 0.986], ['Normal', 0.62], ['Normal', 0.91]], [['Normal', 0.7], ['COVID', 0.52], ['Normal', 0.88]]] as const;
+  return {
+    columns: runs.map(([runId, arch, epoch]) => ({
+      title: gridColumnTitle({ runId, arch, checkpoint: 'best', epoch, methodLabel: 'Grad-CAM' }), runDir: `/ws/.cxr-lab/runs/${runId}`, runId, checkpoint: 'best' as const, method: 'gradcam',
+    })),
+    rows: rows.map(([image, trueLabel]) => ({ image, name: image.split('/').pop()!, trueLabel })),
+    cells: predictions.map((row, r) => row.map(([predicted, probability]) => ({
+      overlayUri, predicted, probability, caption: gridCaption(rows[r][1], predicted, probability), correct: isCorrect(rows[r][1], predicted),
+    }))),
+    png: '/ws/.cxr-lab/grids/grid-0123456789ab.png',
+  };
+}
+
+export function gridMessages(overlayUri: string): GridToWebview[] {
+  return [{ type: 'busy', message: 'Explaining 3 images with 3 runs…', progress: { done: 4, total: 9, message: 'mnv2-s7-128 · Grad-CAM: kaggle-COVID-1717.png' } },
+    { type: 'result', view: gridView(overlayUri) }];
 }

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 import { jet } from '../../src/engine/cam/colormap';
-import { evaluationFull, evaluationInit, explainResult, trainingCompleted, trainingRunning } from './samples';
+import { evaluationFull, evaluationInit, explainResult, gridMessages, trainingCompleted, trainingRunning } from './samples';
 import { themes } from './themes';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- playwright-core is not a dependency of the repo: typed loosely. */
@@ -223,10 +223,33 @@ async function explain(browser: any, theme: keyof typeof themes, images: { origi
   await finish(page, `explain-${theme}-error`);
 }
 
+/** The CAM grid: busy with progress, then 3 × 3 cells (two wrong, framed and marked), a cell click, Export PNG…. */
+async function grid(browser: any, theme: keyof typeof themes, images: { overlay: string }): Promise<void> {
+  const page = await open(browser, 'grid', theme, 1100);
+  const [busy, result] = gridMessages(pathToFileURL(images.overlay).href);
+  await send(page, [busy]);
+  check(`grid/${theme}: busy with progress`, await page.isVisible('#busy') && /4 of 9 maps/.test((await page.textContent('#busy-progress')) ?? ''));
+  await page.screenshot({ path: path.join(outDir, `grid-${theme}-busy.png`), fullPage: true });
+  await send(page, [result]);
+  await page.waitForFunction(() => Array.from(document.querySelectorAll('.grid-overlay')).every((i) => (i as HTMLImageElement).naturalWidth > 0), null, { timeout: 5000 });
+  check(`grid/${theme}: 9 cells, 3 headers, 2 wrong`, (await page.locator('.grid-cell').count()) === 9 && (await page.locator('.grid-header').count()) === 3
+    && (await page.locator('.grid-cell.wrong').count()) === 2);
+  await page.screenshot({ path: path.join(outDir, `grid-${theme}.png`), fullPage: true });
+  await page.click('.grid-cell[data-row="1"][data-col="2"]');
+  const cell = (await posted(page)).find((m) => m.type === 'openCell');
+  check(`grid/${theme}: cell click posts openCell`, cell?.row === 1 && cell?.col === 2, JSON.stringify(cell));
+  await page.click('#export-png');
+  check(`grid/${theme}: export posted`, (await posted(page)).some((m) => m.type === 'exportPng'));
+  await send(page, [{ type: 'exported', file: '/ws/cam-grid.png' }]);
+  check(`grid/${theme}: export confirmed`, (await page.textContent('#exported')) === 'Saved /ws/cam-grid.png');
+  await finish(page, `grid-${theme}-exported`);
+}
+
 /** A narrow editor group (side by side with the image or the tree): layouts must wrap, not overflow. */
 async function narrow(browser: any, images: { original: string; heatmap: string; overlay: string }): Promise<void> {
   const uri = (f: string) => pathToFileURL(f).href;
-  for (const [view, messages] of [['training', trainingRunning()], ['evaluation', evaluationInit()], ['explain', explainResult(uri(images.original), uri(images.heatmap), uri(images.overlay))]] as const) {
+  for (const [view, messages] of [['training', trainingRunning()], ['evaluation', evaluationInit()], ['explain', explainResult(uri(images.original), uri(images.heatmap), uri(images.overlay))],
+    ['grid', gridMessages(uri(images.overlay))]] as const) {
     const page = await open(browser, view, 'dark', 520);
     await send(page, messages as unknown[]);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
@@ -236,7 +259,7 @@ async function narrow(browser: any, images: { original: string; heatmap: string;
 }
 
 async function main(): Promise<void> {
-  for (const v of ['training', 'evaluation', 'explain']) {
+  for (const v of ['training', 'evaluation', 'explain', 'grid']) {
     if (!existsSync(path.join(repo, `dist/webview/${v}.js`))) throw new Error(`dist/webview/${v}.js missing: run node esbuild.mjs first`);
   }
   mkdirSync(outDir, { recursive: true });
@@ -252,6 +275,7 @@ async function main(): Promise<void> {
       await evaluation(browser, theme);
       await evaluationSections(browser, theme, images.original);
       await explain(browser, theme, images);
+      await grid(browser, theme, images);
     }
     await narrow(browser, images);
   } finally {

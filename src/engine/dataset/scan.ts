@@ -12,6 +12,7 @@ import { DatasetError } from './errors';
 import { buildHealthReport, listText } from './health';
 import { confounderIssues } from './confounders';
 import { assignPatients } from './metadata';
+import { maskedClassFolder, maskIndex, maskOf } from './masks';
 import type { DatasetScan, HealthIssue, ImageItem } from './types';
 
 export type { SplitName };
@@ -38,7 +39,7 @@ const SPLIT_FOLDERS: Record<string, SplitName> = {
 /** Non-image files listed one by one; beyond this (say, an annotation file per image) they are summed up. */
 const MAX_STRAY_ISSUES = 20;
 
-interface Candidate { path: string; rel: string; className: string; presetSplit?: SplitName }
+interface Candidate { path: string; rel: string; className: string; presetSplit?: SplitName; mask?: string }
 
 export async function scanDataset(root: string, opts: ScanOptions = {}): Promise<DatasetScan> {
   root = path.resolve(root);
@@ -97,7 +98,10 @@ export async function scanDataset(root: string, opts: ScanOptions = {}): Promise
   const candidates: Candidate[] = [];
   let strayCount = 0;
   for (const cd of classDirs) {
-    const { files, broken } = await walkFiles(cd.dir);
+    // <Class>/images/ + <Class>/masks/ (COVID-19 Radiography Database): images from images/ only, each with its mask.
+    const masked = await maskedClassFolder(cd.dir);
+    const masks = masked ? await maskIndex(masked.masksDir) : undefined;
+    const { files, broken } = await walkFiles(masked?.imagesDir ?? cd.dir);
     for (const b of broken) brokenLink(b, `${cd.rel}/${path.relative(cd.dir, b).split(path.sep).join('/')}`, cd.className);
     const unknown = forced !== undefined && !forced.includes(cd.className);
     let unknownCount = 0;
@@ -108,9 +112,13 @@ export async function scanDataset(root: string, opts: ScanOptions = {}): Promise
       } else if (unknown) {
         excluded.push({ file: f, reason: `class folder ${cd.className} is not one of the model's classes` });
         unknownCount++;
-      } else candidates.push({ path: f, rel, className: cd.className, presetSplit: cd.split });
+      } else {
+        const mask = masked && masks ? maskOf(masks, path.relative(masked.imagesDir, f)) : undefined;
+        candidates.push({ path: f, rel, className: cd.className, presetSplit: cd.split, ...(mask ? { mask } : {}) });
+      }
     }
     if (unknown) issues.push({ severity: 'warning', kind: 'unknown-class', className: cd.className, file: cd.dir, message: `Folder ${cd.rel} is not one of the model's classes (${listText(forced!)}); its ${unknownCount} images were left out.` });
+    if (masked && masks && !unknown) issues.push(maskFolderIssue(cd, masked, masks.size, candidates.filter((c) => c.className === cd.className && c.presetSplit === cd.split && !c.mask).length));
   }
   if (strayCount > MAX_STRAY_ISSUES) {
     const more = strayCount - MAX_STRAY_ISSUES;
@@ -160,7 +168,7 @@ export async function scanDataset(root: string, opts: ScanOptions = {}): Promise
 
   const items: ImageItem[] = usable.map(({ cand }) => ({
     path: cand.path, rel: cand.rel, label: classes.indexOf(cand.className), className: cand.className, patient: cand.rel,
-    ...(cand.presetSplit ? { presetSplit: cand.presetSplit } : {}),
+    ...(cand.presetSplit ? { presetSplit: cand.presetSplit } : {}), ...(cand.mask ? { mask: cand.mask } : {}),
   }));
   const patients = await assignPatients(root, items, opts.patientPattern);
   issues.push(...patients.issues);
@@ -173,6 +181,17 @@ export async function scanDataset(root: string, opts: ScanOptions = {}): Promise
   const hash = createHash('sha256');
   usable.forEach(({ cand, info }) => hash.update(`${cand.rel}\t${info.bytes}\n`));
   return { root, layout, classes, items, excluded, health, patientSource: patients.source, ...(patients.metadata ? { metadata: patients.metadata } : {}), hash: hash.digest('hex') };
+}
+
+/** One line per class folder of the COVID-19 Radiography Database layout: where its images and its masks are read. */
+function maskFolderIssue(cd: { className: string; dir: string; rel: string }, f: { imagesDir: string; masksDir: string }, masks: number, without: number): HealthIssue {
+  const sub = (d: string) => `${cd.rel}/${path.basename(d)}`;
+  return {
+    severity: 'info', kind: 'mask-folder', className: cd.className, file: f.masksDir,
+    message: `${cd.rel} holds ${path.basename(f.imagesDir)}/ and ${path.basename(f.masksDir)}/ (the COVID-19 Radiography Database layout): its images are read from ${sub(f.imagesDir)}; ` +
+      `the ${masks} file${masks === 1 ? '' : 's'} in ${sub(f.masksDir)} are lung masks for the shortcut audit, not training images` +
+      (without > 0 ? ` (${without} image${without === 1 ? ' has' : 's have'} no mask)` : '') + '.',
+  };
 }
 
 type Probe = { info: ImageInfo } | { kind: string; message: string };

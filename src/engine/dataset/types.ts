@@ -14,13 +14,16 @@ export interface ImageItem {
   patient: string;
   /** Set in the split-folders layout. */
   presetSplit?: SplitName;
+  /** Its lung mask (absolute path), when the class folder holds images/ + masks/ (COVID-19 Radiography Database layout). */
+  mask?: string;
 }
 
 export interface HealthIssue {
   severity: 'error' | 'warning' | 'info';
   /** 'empty-file' | 'not-image' | 'truncated' | 'unreadable' | 'unsupported-format' | 'broken-link' | 'empty-class' | 'empty-class-in-split'
    *  | 'tiny-class' | 'single-class' | 'mixed-channels' | 'stray-file' | 'stray-folder' | 'unknown-class' | 'missing-class'
-   *  | 'class-imbalance' | 'patient-unknown' | 'metadata-*' | 'confounder' (a metadata.csv column that predicts the class) */
+   *  | 'class-imbalance' | 'patient-unknown' | 'metadata-*' | 'confounder' (a metadata.csv column that predicts the class)
+   *  | 'mask-folder' (a class folder of images/ + masks/: where its images and lung masks are read) */
   kind: string;
   /** One clear sentence. */
   message: string;

@@ -3,6 +3,7 @@ import type * as vscode from 'vscode';
 import type { Services } from '../services';
 import { registerCancelTraining } from './cancelTraining';
 import { registerCompareRuns } from './compareRuns';
+import { registerAuditShortcuts } from './auditShortcuts';
 import { registerDeleteRun } from './deleteRun';
 import { registerEvaluate } from './evaluate';
 import { registerExplainImage } from './explainImage';
@@ -19,6 +20,6 @@ export function registerCommands(s: Services): vscode.Disposable[] {
   return [
     registerTrainModel, registerCancelTraining, registerEvaluate, registerExplainImage, registerExplainWithCheckpoint,
     registerOpenTrainingPanel, registerOpenEvaluation, registerResumeRun, registerDeleteRun, registerRevealRun,
-    registerRefresh, registerShowLog, registerCompareRuns,
+    registerRefresh, registerShowLog, registerCompareRuns, registerAuditShortcuts,
   ].map((register) => register(s));
 }

@@ -1,4 +1,7 @@
-/** Message handling of the evaluation view: init after ready, switch evaluations, open an image's Grad-CAM, thumbnails. */
+/**
+ * Message handling of the evaluation view: init after ready, switch evaluations, open an image's Grad-CAM, thumbnails,
+ * "Explain these images with all runs" (the CAM grid).
+ */
 import type { EvaluationFromWebview, EvaluationToWebview, EvaluationView, SummaryRow } from '../../shared/webviewProtocol';
 import { Disposable } from '../dispose';
 import type { WebviewLike } from '../webviewLike';
@@ -10,6 +13,8 @@ export interface EvaluationDeps {
   load(runDir: string, name: string): Promise<EvaluationView>;
   summary(): Promise<SummaryRow[]>;
   explainImage(file: string, runDir: string): void;
+  /** The CAM grid of these images (all in the evaluation on show) with every run that shares its classes; absent: not offered. */
+  explainWithAllRuns?(files: string[], evaluation: EvaluationView): Promise<void> | void;
   onError(message: string): void;
   /** The webview URI of an image file (asWebviewUri); absent: no thumbnails. */
   imageUri?(file: string): string;
@@ -22,6 +27,8 @@ export class EvaluationController extends Disposable {
   private target: { runDir: string; name: string };
   /** The image files of the evaluation on show: the only ones the page gets URIs for. */
   private files = new Set<string>();
+  /** The evaluation on show (after init). */
+  private evaluation?: EvaluationView;
 
   constructor(private readonly webview: WebviewLike<EvaluationToWebview, EvaluationFromWebview>, runDir: string, name: string, private readonly deps: EvaluationDeps) {
     super();
@@ -45,6 +52,11 @@ export class EvaluationController extends Disposable {
         return this.show(message.runDir, message.name);
       case 'requestImages':
         return this.sendImages(message.files);
+      case 'explainWithAllRuns': {
+        const files = Array.isArray(message.files) ? message.files.filter((f): f is string => typeof f === 'string' && this.files.has(f)) : [];
+        if (this.evaluation && files.length > 0) await this.deps.explainWithAllRuns?.(files, this.evaluation);
+        return;
+      }
     }
   }
 
@@ -64,6 +76,7 @@ export class EvaluationController extends Disposable {
     try {
       const [evaluation, summary] = await Promise.all([this.deps.load(this.target.runDir, this.target.name), this.deps.summary()]);
       this.files = new Set(evaluation.predictions.map((p) => p.file));
+      this.evaluation = evaluation;
       await this.deps.allowImages?.(evaluation);
       await this.post({ type: 'init', evaluation, summary });
     } catch (err) {

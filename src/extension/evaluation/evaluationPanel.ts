@@ -43,7 +43,8 @@ export class EvaluationPanel extends Disposable {
   private readonly imageRoots = new Set<string>();
 
   constructor(private readonly context: vscode.ExtensionContext, private readonly runs: RunsModel,
-    private readonly explainImage: (file: string, runDir: string) => void) {
+    private readonly explainImage: (file: string, runDir: string) => void,
+    private readonly explainWithAllRuns?: (files: string[], evaluation: EvaluationView) => Promise<void> | void) {
     super();
     this.register(runs.onDidChange(() => void this.current?.controller.refreshSummary()));
   }
@@ -67,6 +68,7 @@ export class EvaluationPanel extends Disposable {
       load: loadEvaluation,
       summary: async () => summaryRows(await this.runs.list(), await this.runs.ensembles()),
       explainImage: this.explainImage,
+      explainWithAllRuns: this.explainWithAllRuns,
       onError: (message) => void vscode.window.showErrorMessage(`CXR Lab: ${message}`),
       imageUri: (file) => panel.webview.asWebviewUri(vscode.Uri.file(file)).toString(),
       allowImages: (evaluation) => {

@@ -10,5 +10,5 @@ import { checkpointFs, readTextIfExists } from '../../shared/node/runFs';
 export { checkpointFs };
 
 export const {
-  readRunInfo, readHistory, checkpointDir, readCheckpointMeta, evalFilePath, readEvalFile, readRunLock, readEnsembleFile,
+  readRunInfo, readHistory, checkpointDir, readCheckpointMeta, evalFilePath, readEvalFile, readRunLock, readEnsembleFile, auditFilePath, readAuditFile,
 } = runFileReaders({ readText: readTextIfExists, join: path.join });

@@ -11,7 +11,9 @@
  *   which checkpoint folder to read, complete copies, stale temporaries              checkpointFiles.ts
  *   eval/<name>.json         evalFileSchema           evaluation.ts (metric values, intervals: evalMetrics.ts)
  *   cams/<...>.json          camFileSchema            cam.ts
+ *   cams/faithfulness-<split>.json                    faithfulnessFileSchema     faithfulness.ts
  *   run.lock                 runLockSchema            lock.ts
+ *   audit/<split>.json       auditFileSchema          audit.ts
  *   .cxr-lab/ensembles/<id>/ensemble.json             ensembleFileSchema         ensemble.ts
  */
 export * from './layout';
@@ -25,6 +27,8 @@ export * from './evaluation';
 export * from './evalMetrics';
 export * from './ensemble';
 export * from './cam';
+export * from './faithfulness';
+export * from './audit';
 export * from './lock';
 export * from './parse';
 export * from './readers';

@@ -29,6 +29,8 @@ export const RUN_FILES = {
   last: 'checkpoints/last',
   eval: 'eval',
   cams: 'cams',
+  /** The shortcut audits: audit/<split>[-<method>].json and the gallery's overlays (audit.ts). */
+  audit: 'audit',
   log: 'train.log',
   /** Held while a process trains the run (pid, host, start time); see lock.ts. */
   lock: 'run.lock',

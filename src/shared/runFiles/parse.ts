@@ -5,6 +5,8 @@
 import type { z } from 'zod';
 import { checkpointMetaFileSchema, optimizerFileSchema, trainerStateFileSchema, type CheckpointMeta, type OptimizerFile, type TrainerState } from './checkpoint';
 import { camFileSchema, type CamFile } from './cam';
+import { faithfulnessFileSchema, type FaithfulnessFile } from './faithfulness';
+import { auditFileSchema, type AuditFile } from './audit';
 import { ensembleFileSchema, type EnsembleFile } from './ensemble';
 import { evalFileSchema, type EvalFile } from './evaluation';
 import { epochRecordSchema, type EpochRecord } from './history';
@@ -93,6 +95,14 @@ export function parseRunLock(text: string, fileName: string): RunLock {
 
 export function parseCamFile(text: string, fileName: string): CamFile {
   return parseRunFile(camFileSchema, text, fileName);
+}
+
+export function parseFaithfulnessFile(text: string, fileName: string): FaithfulnessFile {
+  return parseRunFile(faithfulnessFileSchema, text, fileName);
+}
+
+export function parseAuditFile(text: string, fileName: string): AuditFile {
+  return parseRunFile(auditFileSchema, text, fileName);
 }
 
 /**

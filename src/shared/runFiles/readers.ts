@@ -5,13 +5,15 @@
  * throws a RunFileError with one sentence naming the file and the first bad field when it exists but is wrong.
  */
 import type { CamFile } from './cam';
+import { faithfulnessFileName, type FaithfulnessFile } from './faithfulness';
+import type { AuditFile } from './audit';
 import type { CheckpointMeta, OptimizerFile, TrainerState } from './checkpoint';
 import { ENSEMBLE_FILES, type EnsembleFile } from './ensemble';
 import type { EvalFile } from './evaluation';
 import type { EpochRecord } from './history';
 import { RUN_FILES, type CheckpointName } from './layout';
 import {
-  RunFileError, parseCamFile, parseCheckpointMeta, parseEnsembleFile, parseEvalFile, parseHistory, parseOptimizerFile, parseRunInfo, parseRunLock, parseSplit, parseTrainerState,
+  RunFileError, parseAuditFile, parseCamFile, parseFaithfulnessFile, parseCheckpointMeta, parseEnsembleFile, parseEvalFile, parseHistory, parseOptimizerFile, parseRunInfo, parseRunLock, parseSplit, parseTrainerState,
 } from './parse';
 import type { RunLock } from './lock';
 import type { RunInfo } from './run';
@@ -38,6 +40,12 @@ export interface RunFileReaders {
   evalFilePath(runDir: string, name: string): string;
   readEvalFile(file: string): Promise<EvalFile | undefined>;
   readCamFile(file: string): Promise<CamFile | undefined>;
+  /** cams/faithfulness-<name>.json of a run (`explain-eval`). */
+  faithfulnessFilePath(runDir: string, name: string): string;
+  readFaithfulnessFile(file: string): Promise<FaithfulnessFile | undefined>;
+  /** audit/<name>.json of a run (the shortcut audit). */
+  auditFilePath(runDir: string, name: string): string;
+  readAuditFile(file: string): Promise<AuditFile | undefined>;
   /** run.lock: who trains the run now (absent when nobody does). */
   readRunLock(runDir: string): Promise<RunLock | undefined>;
   /** ensemble.json of an ensemble folder (.cxr-lab/ensembles/<id>). */
@@ -70,6 +78,10 @@ export function runFileReaders(fs: RunFilesFs): RunFileReaders {
     evalFilePath: (runDir, name) => fs.join(runDir, RUN_FILES.eval, `${name}.json`),
     readEvalFile: read(parseEvalFile),
     readCamFile: read(parseCamFile),
+    faithfulnessFilePath: (runDir, name) => fs.join(runDir, RUN_FILES.cams, faithfulnessFileName(name)),
+    readFaithfulnessFile: read(parseFaithfulnessFile),
+    auditFilePath: (runDir, name) => fs.join(runDir, RUN_FILES.audit, `${name}.json`),
+    readAuditFile: read(parseAuditFile),
     readRunLock: inDir(RUN_FILES.lock, parseRunLock),
     readEnsembleFile: inDir(ENSEMBLE_FILES.ensemble, parseEnsembleFile),
   };

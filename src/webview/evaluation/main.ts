@@ -22,6 +22,7 @@ import { matrixTable } from './matrixView';
 import { classColour, prCurves, reliability, rocCurves } from './curvesModel';
 import { calledPositive, operatingMarkers, operatingRows, type OperatingRow } from './operatingModel';
 import { GALLERY_PAGE, galleryCount, topLosses, type LossItem } from './lossModel';
+import { gridSelection } from './gridModel';
 import { bootstrapNote, confounderWarnings, ensembleNote, headline, otherMetricRows, subgroupTables, summaryInterval, type OtherMetricRow } from './reportModel';
 import {
   reduceEvaluation, restoreState, setOnlyWrong, setPositive, setThreshold, showMoreLosses, toggleCell, toggleSort, type EvaluationState,
@@ -66,6 +67,7 @@ function buildLayout(): void {
       h('section', { class: 'card images-card', 'aria-label': 'Images in the selected cell' },
         h('h2', { id: 'cell-images-title' }, 'Images'),
         h('p', { id: 'cell-images-hint', class: 'muted' }),
+        h('div', { class: 'grid-action' }, h('vscode-button', { id: 'cell-grid', secondary: true, hidden: true }, 'Explain these images with all runs')),
         h('ul', { id: 'cell-images', class: 'cell-images', 'aria-label': 'Images in the selected cell' })),
       h('section', { class: 'card wide', 'aria-label': 'Per-class metrics' },
         h('h2', {}, 'Per-class metrics'), h('div', { id: 'per-class-container', class: 'table-scroll' }),
@@ -98,7 +100,8 @@ function buildLayout(): void {
           h('label', { class: 'checkbox' }, h('input', { id: 'only-wrong', type: 'checkbox' }), ' misclassified only')),
         h('p', { id: 'losses-hint', class: 'muted hint' }),
         h('ul', { id: 'loss-gallery', class: 'loss-gallery', 'aria-label': 'Images with the highest loss' }),
-        h('div', { class: 'more-row' }, h('vscode-button', { id: 'losses-more', secondary: true }, 'Show more'))),
+        h('div', { class: 'more-row' }, h('vscode-button', { id: 'losses-more', secondary: true }, 'Show more'),
+          h('vscode-button', { id: 'losses-grid', secondary: true }, 'Explain these images with all runs'))),
       h('section', { id: 'subgroups-card', class: 'card wide', 'aria-label': 'Subgroups' },
         h('h2', {}, 'Subgroups (metadata.csv columns)'), h('div', { id: 'subgroups-container' })),
       h('section', { class: 'card wide', 'aria-label': 'All runs' },
@@ -115,6 +118,12 @@ function buildLayout(): void {
   });
   byId('only-wrong').addEventListener('change', (e) => setState(setOnlyWrong(state, (e.target as HTMLInputElement).checked)));
   byId('losses-more').addEventListener('click', () => setState(showMoreLosses(state, GALLERY_PAGE)));
+  for (const id of ['cell-grid', 'losses-grid']) {
+    byId(id).addEventListener('click', (e) => {
+      const files = (e.currentTarget as HTMLElement).dataset.files;
+      if (files) vscode.postMessage({ type: 'explainWithAllRuns', files: JSON.parse(files) as string[] });
+    });
+  }
   charts = {
     roc: new XyChart(byId('roc-chart'), { label: 'ROC curves, one class against the rest', height: 300, xLabel: 'false-positive rate (1 − specificity)', yLabel: 'true-positive rate (sensitivity)', diagonal: 'chance' }),
     pr: new XyChart(byId('pr-chart'), { label: 'Precision–recall curves, one class against the rest', height: 300, xLabel: 'recall (sensitivity)', yLabel: 'precision (PPV)' }),
@@ -179,6 +188,16 @@ function imageItem(p: PredictionRow, classes: string[]): HTMLLIElement {
   return li;
 }
 
+/** "Explain these images with all runs" under a list: the images it sends, or hidden when the list is empty. */
+function setGridButton(id: string, selection: ReturnType<typeof gridSelection>): void {
+  const button = byId(id);
+  button.hidden = !selection;
+  if (!selection) return;
+  button.textContent = selection.label;
+  button.title = selection.title;
+  button.dataset.files = JSON.stringify(selection.files);
+}
+
 function renderCellImages(): void {
   const v = state.evaluation;
   const list = byId('cell-images');
@@ -188,10 +207,12 @@ function renderCellImages(): void {
     title.textContent = 'Images';
     hint.textContent = 'Select a cell of the matrix to list the images behind it.';
     list.replaceChildren();
+    setGridButton('cell-grid', undefined);
     return;
   }
   const { row, col } = state.selected;
   const items = predictionsForCell(v.predictions, row, col);
+  setGridButton('cell-grid', gridSelection(items.map((p) => p.file), `the images of this cell`));
   title.textContent = `True ${v.classes[row]} → predicted ${v.classes[col]}`;
   const count = v.confusion[row]?.[col] ?? 0;
   hint.textContent = items.length === 0
@@ -398,6 +419,7 @@ function renderGallery(): void {
     ? 'No misclassified image.'
     : `Highest loss −log p(true class) first: ${n} of ${all.length} image${all.length === 1 ? '' : 's'}. Click one to explain it with Grad-CAM.`;
   byId('loss-gallery').replaceChildren(...shown.map((item, i) => lossTile(item, i + 1, v.classes)));
+  setGridButton('losses-grid', gridSelection(shown.map((x) => x.prediction.file), state.gallery.onlyWrong ? 'the misclassified images with the highest loss' : 'the images with the highest loss'));
   byId('losses-more').hidden = n >= all.length;
   const missing = shown.map((x) => x.prediction.file).filter((f) => !state.imageUris[f] && !requested.has(f));
   if (missing.length) {
