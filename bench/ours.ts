@@ -12,7 +12,7 @@ import { pickMicroBatch } from '../src/engine/train/microBatch';
 import { trainStep, trainableVariables } from '../src/engine/train/step';
 import { measurePipeline } from './pipeline';
 import { measureTrainingRss } from './rss';
-import { median, NUM_CLASSES, type CamTask, type Measured, type ModelTask, type OurTask } from './tasks';
+import { median, NUM_CLASSES, type CamBatchTask, type CamTask, type Measured, type ModelTask, type OurTask } from './tasks';
 
 /** Seconds of each of `steps` calls after `warmup` untimed ones. */
 function timeSteps(warmup: number, steps: number, fn: () => void): number[] {
@@ -63,10 +63,40 @@ async function measureGradCam(t: CamTask): Promise<Omit<Measured, 'maxRssMB'>> {
   return { value: median(samples), samples, info: { layer: camLayer } };
 }
 
+/** Grad-CAM of `images` inputs, `chunk` at a time through BaseCam.computeBatch; images decoded before the clock starts. */
+async function measureGradCamBatch(t: CamBatchTask): Promise<Omit<Measured, 'maxRssMB'>> {
+  const { model, camLayer, normalization } = await createModel(t.arch, { numClasses: NUM_CLASSES, imageSize: t.size });
+  const per = t.size * t.size * 3;
+  const data = new Float32Array(t.images * per);
+  if (t.files) {
+    if (t.files.length !== t.images) throw new Error(`gradcam-batch: ${t.files.length} files for ${t.images} images`);
+    for (let i = 0; i < t.images; i++) data.set(await loadImageTensorData(t.files[i], { imageSize: t.size, normalization }), i * per);
+  } else {
+    data.set(randomInput(t.images, t.size).x);
+  }
+  const cam = new GradCam(model, camLayer);
+  const chunkAt = (start: number): void => {
+    const n = Math.min(t.chunk, t.images - start);
+    const x = tf.tensor4d(data.subarray(start * per, (start + n) * per), [n, t.size, t.size, 3]);
+    const maps = cam.computeBatch(x);
+    x.dispose();
+    if (maps.length !== n) throw new Error(`gradcam-batch: ${maps.length} maps for ${n} images`);
+  };
+  for (let w = 0; w < t.warmup; w++) chunkAt(0);
+  const samples: number[] = [];
+  for (let start = 0; start < t.images; start += t.chunk) {
+    const t0 = performance.now();
+    chunkAt(start);
+    samples.push((performance.now() - t0) / 1000);
+  }
+  return { value: t.images / samples.reduce((a, b) => a + b, 0), samples, info: { layer: camLayer, numTensors: tf.memory().numTensors } };
+}
+
 function measure(task: OurTask, backend: BackendInfo | undefined): Promise<Omit<Measured, 'maxRssMB'>> {
   switch (task.kind) {
     case 'train': case 'infer': return measureModel(task, backend!);
     case 'gradcam': return measureGradCam(task);
+    case 'gradcam-batch': return measureGradCamBatch(task);
     case 'pipeline': return measurePipeline(task);
     case 'rss': return measureTrainingRss(task);
     case 'backend': return Promise.resolve({ value: 0, samples: [], info: {} });

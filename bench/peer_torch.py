@@ -1,8 +1,10 @@
 """PyTorch side of the bench: one measurement per process, same configuration as bench/ours.ts.
 
-Usage: bench/.venv/bin/python bench/peer_torch.py --task train|infer|gradcam --arch resnet18 --size 224
-       [--batch 20] [--warmup 1] [--steps 5] [--image file.png]
+Usage: bench/.venv/bin/python bench/peer_torch.py --task train|infer|gradcam|gradcam-batch --arch resnet18 --size 224
+       [--batch 20] [--warmup 1] [--steps 5] [--image file.png] [--images 180 --files list.txt]
 Prints one JSON line (last on stdout): value (img/s, or ms per image for gradcam), samples, maxRssMB, info.
+gradcam-batch: --images inputs (the files named one a line in --files, else random) through GradCAM in chunks of
+--batch, one call per chunk; value = images / total seconds, samples = per-chunk seconds.
 """
 import argparse
 import importlib.metadata
@@ -60,17 +62,46 @@ def measure_model(a):
     return a.batch / statistics.median(samples), samples, {}
 
 
+def load_image(path, size):
+    # Same preprocessing as ours: grey replicated to RGB, plain resize, ImageNet normalisation.
+    from PIL import Image
+
+    t = transforms.Compose([transforms.Resize((size, size)), transforms.ToTensor(),
+                            transforms.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])])
+    return t(Image.open(path).convert("L").convert("RGB")).unsqueeze(0)
+
+
+def measure_gradcam_batch(a):
+    from pytorch_grad_cam import GradCAM
+
+    model = build(a.arch).eval()
+    if a.files:
+        with open(a.files) as f:
+            files = [line.strip() for line in f if line.strip()]
+        if len(files) != a.images:
+            raise SystemExit(f"gradcam-batch: {len(files)} files for {a.images} images")
+        x = torch.cat([load_image(p, a.size) for p in files])
+    else:
+        x = torch.randn(a.images, 3, a.size, a.size)
+    layer = CAM_LAYERS[a.arch]
+    cam = GradCAM(model=model, target_layers=[model.get_submodule(layer)])
+    for _ in range(a.warmup):
+        cam(input_tensor=x[:a.batch], targets=None)
+    samples = []
+    for start in range(0, a.images, a.batch):
+        t0 = time.perf_counter()
+        maps = cam(input_tensor=x[start:start + a.batch], targets=None)
+        samples.append(time.perf_counter() - t0)
+        assert maps.shape[0] == min(a.batch, a.images - start)
+    return a.images / sum(samples), samples, {"layer": layer}
+
+
 def measure_gradcam(a):
     from pytorch_grad_cam import GradCAM
 
     model = build(a.arch).eval()
     if a.image:
-        # Same preprocessing as ours: grey replicated to RGB, plain resize, ImageNet normalisation.
-        from PIL import Image
-
-        t = transforms.Compose([transforms.Resize((a.size, a.size)), transforms.ToTensor(),
-                                transforms.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])])
-        x = t(Image.open(a.image).convert("L").convert("RGB")).unsqueeze(0)
+        x = load_image(a.image, a.size)
     else:
         x = torch.randn(1, 3, a.size, a.size)
     layer = CAM_LAYERS[a.arch]
@@ -81,15 +112,18 @@ def measure_gradcam(a):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--task", required=True, choices=["train", "infer", "gradcam"])
+    p.add_argument("--task", required=True, choices=["train", "infer", "gradcam", "gradcam-batch"])
     p.add_argument("--arch", required=True)
     p.add_argument("--size", type=int, default=224)
     p.add_argument("--batch", type=int, default=20)
     p.add_argument("--warmup", type=int, default=1)
     p.add_argument("--steps", type=int, default=5)
     p.add_argument("--image")
+    p.add_argument("--images", type=int, default=180)
+    p.add_argument("--files")
     a = p.parse_args()
-    value, samples, info = measure_gradcam(a) if a.task == "gradcam" else measure_model(a)
+    measure = {"gradcam": measure_gradcam, "gradcam-batch": measure_gradcam_batch}.get(a.task, measure_model)
+    value, samples, info = measure(a)
     info.update(threads=torch.get_num_threads(), versions={
         "torch": torch.__version__, "torchvision": torchvision.__version__,
         "grad-cam": importlib.metadata.version("grad-cam")})

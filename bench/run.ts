@@ -1,7 +1,7 @@
 /**
- * `npm run bench [-- --quick] [-- --backend wasm|cpu|tensorflow]`: our engine and PyTorch side by side on the same
+ * `npm run bench [-- --quick] [-- --backend wasm|cpu|tensorflow] [-- --only <text>]`: our engine and PyTorch side by side on the same
  * configuration, one child process per measurement, then a ratio table (ours / PyTorch, >1 = we are faster).
- * Writes the table as markdown to .cxr-lab/bench/last.md; the last stdout lines are `ratio <metric> <x>`.
+ * `--only` keeps the rows whose metric contains the text (e.g. `--only gradcam-batch`). Writes the table as markdown to .cxr-lab/bench/last.md; the last stdout lines are `ratio <metric> <x>`.
  */
 import { promises as fs, existsSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -18,18 +18,19 @@ const shared = path.resolve(repo, '../shared/data');
 const cxr = path.join(shared, 'cxr');
 const fullres = path.join(shared, 'cxr-fullres');
 
-function usage(): { quick: boolean; backend: BackendPreference } {
+function usage(): { quick: boolean; backend: BackendPreference; only: string | undefined } {
   try {
-    const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, backend: { type: 'string', default: 'auto' } } });
+    const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, backend: { type: 'string', default: 'auto' }, only: { type: 'string' } } });
     if (!['auto', 'wasm', 'cpu', 'tensorflow'].includes(values.backend)) throw new Error(`--backend must be auto, wasm, cpu or tensorflow, got '${values.backend}'`);
-    return { quick: values.quick, backend: values.backend as BackendPreference };
+    return { quick: values.quick, backend: values.backend as BackendPreference, only: values.only };
   } catch (e) {
-    process.stderr.write(`bench: ${(e as Error).message}. Usage: npm run bench [-- --quick] [-- --backend auto|wasm|cpu|tensorflow]\n`);
+    process.stderr.write(`bench: ${(e as Error).message}. Usage: npm run bench [-- --quick] [-- --backend auto|wasm|cpu|tensorflow] [-- --only <metric text>]\n`);
     process.exit(2);
   }
 }
 const opts = usage();
 const backend = opts.backend;
+const wanted = (metric: string): boolean => opts.only === undefined || metric.includes(opts.only);
 
 /** Quick: ResNet18 only, fewer steps, smaller pipeline and RSS sets (~2 min). Full: everything the issue asks. */
 const plan = opts.quick
@@ -37,6 +38,8 @@ const plan = opts.quick
   : { archs: ['resnet18', 'densenet121', 'mobilenetv2'], train: [2, 5], infer: [2, 5], cam: [3, 10], cxrImages: Infinity, fullresRepeat: 5, rss: [1000, 10000] };
 const SIZE = 224;
 const BATCH = 20;
+/** gradcam-batch: 60 images of each class of ../shared/data/cxr (the first by name), computeBatch / GradCAM in chunks of 20. */
+const CAM_BATCH = { images: 180, chunk: 20, warmup: 1 };
 const RSS_ARCH = 'squeezenet1_1'; // the smallest registry model: 1k images in ~6 s at 32 px, ~300 MB base RSS
 const RSS_SIZE = 32;
 
@@ -79,6 +82,25 @@ async function sideBySide(python: string, kind: 'train' | 'infer' | 'gradcam', a
   const note = kind === 'gradcam' ? `median of ${steps}, layer ${String(a?.info.layer ?? '?')} / ${String(b?.info.layer ?? '?')}`
     : `batch ${BATCH}${mb && mb < BATCH ? ` (ours ${Math.ceil(BATCH / mb)} × ${mb} accumulated)` : ''}, median of ${steps} after ${warmup} warm-up`;
   return { metric, unit: kind === 'gradcam' ? 'ms' : 'img/s', ours: a?.value, peer: b?.value, ratio, note };
+}
+
+/** Grad-CAM throughput over one batch of images, ours (BaseCam.computeBatch) vs pytorch-grad-cam's batch call, img/s. */
+async function camBatchRow(python: string, arch: string, files: string[] | undefined): Promise<Row> {
+  const { images, chunk, warmup } = CAM_BATCH;
+  const metric = `gradcam-batch-${arch}-${images}`;
+  let listFile: string | undefined;
+  if (files) {
+    listFile = path.join(repo, '.cxr-lab', 'bench', 'gradcam-batch-files.txt');
+    await fs.mkdir(path.dirname(listFile), { recursive: true });
+    await fs.writeFile(listFile, files.join('\n') + '\n');
+  }
+  const a = await measure(`${metric} ours`, ours({ kind: 'gradcam-batch', arch, size: SIZE, images, chunk, warmup, files }));
+  const b = await measure(`${metric} PyTorch`, () => runPeer(python, repo, { task: 'gradcam-batch', arch, size: SIZE, batch: chunk, warmup, images, files: listFile }));
+  return {
+    metric, unit: 'img/s', ours: a?.value, peer: b?.value, ratio: a && b ? a.value / b.value : undefined,
+    note: `${images} ${files ? 'X-rays (60 per class)' : 'random inputs'} at ${SIZE} px in chunks of ${chunk}, total time after ${warmup} warm-up chunk; `
+      + `ours computeBatch, PyTorch GradCAM(batch); layer ${String(a?.info.layer ?? '?')} / ${String(b?.info.layer ?? '?')}`,
+  };
 }
 
 async function listImages(dir: string): Promise<string[]> {
@@ -151,10 +173,18 @@ async function main(): Promise<void> {
   const camImage = existsSync(cxr) ? (await listImages(path.join(cxr, 'Normal')))[0] : undefined;
   if (!camImage) log(`gradcam: ${cxr} not found, using a random image`);
 
-  for (const kind of ['train', 'infer'] as const) for (const arch of plan.archs) rows.push(await sideBySide(python, kind, arch));
-  for (const arch of plan.archs) rows.push(await sideBySide(python, 'gradcam', arch, camImage));
-  rows.push(...await pipelineRows(rows.find((r) => r.metric === `train-resnet18-${SIZE}`)?.ours));
-  rows.push(await rssRow());
+  for (const kind of ['train', 'infer'] as const) for (const arch of plan.archs) if (wanted(`${kind}-${arch}-${SIZE}`)) rows.push(await sideBySide(python, kind, arch));
+  for (const arch of plan.archs) if (wanted(`gradcam-${arch}-${SIZE}`)) rows.push(await sideBySide(python, 'gradcam', arch, camImage));
+  if (wanted(`gradcam-batch-resnet18-${CAM_BATCH.images}`)) {
+    const perClass = CAM_BATCH.images / 3;
+    const files = existsSync(cxr)
+      ? (await Promise.all(['COVID', 'Normal', 'Viral_Pneumonia'].map(async (c) => (await listImages(path.join(cxr, c))).slice(0, perClass)))).flat()
+      : undefined;
+    if (!files) log(`gradcam-batch: ${cxr} not found, using random inputs`);
+    rows.push(await camBatchRow(python, 'resnet18', files?.length === CAM_BATCH.images ? files : undefined));
+  }
+  if (wanted('pipeline-')) rows.push(...(await pipelineRows(rows.find((r) => r.metric === `train-resnet18-${SIZE}`)?.ours)).filter((r) => wanted(r.metric)));
+  if (wanted(`rss-${count(plan.rss[1])}-over-${count(plan.rss[0])}`)) rows.push(await rssRow());
 
   const rest = process.argv.slice(2).join(' ');
   const command = process.env.npm_lifecycle_event === 'bench' ? `npm run bench${rest ? ` -- ${rest}` : ''}` : `node --import tsx bench/run.ts ${rest}`.trim();

@@ -3,17 +3,19 @@ import type { BackendPreference } from '../src/engine/backend';
 
 export interface ModelTask { kind: 'train' | 'infer'; arch: string; size: number; batch: number; warmup: number; steps: number }
 export interface CamTask { kind: 'gradcam'; arch: string; size: number; warmup: number; steps: number; image?: string }
+/** Grad-CAM over `images` inputs (the files, or random ones) in batches of `chunk`: computeBatch / pytorch-grad-cam's batch call. */
+export interface CamBatchTask { kind: 'gradcam-batch'; arch: string; size: number; images: number; chunk: number; warmup: number; files?: string[] }
 export interface PipelineTask { kind: 'pipeline'; files: string[]; size: number; batch: number }
 export interface RssTask { kind: 'rss'; images: number; arch: string; size: number; source: string }
 /** Only initialise the backend: checked first so a missing one fails the bench at once. */
 export interface BackendTask { kind: 'backend' }
-export type Task = ModelTask | CamTask | PipelineTask | RssTask | BackendTask;
+export type Task = ModelTask | CamTask | CamBatchTask | PipelineTask | RssTask | BackendTask;
 export type OurTask = Task & { backend: BackendPreference };
 
 export interface Measured {
-  /** img/s for train, infer and pipeline; ms per image for gradcam; MB of peak RSS for rss. */
+  /** img/s for train, infer, gradcam-batch and pipeline; ms per image for gradcam; MB of peak RSS for rss. */
   value: number;
-  /** Per-step seconds (or ms for gradcam) that `value` is the median of. */
+  /** Per-step seconds (or ms for gradcam) that `value` is the median of (gradcam-batch: per-chunk seconds, value = images / their sum). */
   samples: number[];
   maxRssMB: number;
   /** Side facts for the header: backend, threads, versions, micro-batch, seconds spent. */

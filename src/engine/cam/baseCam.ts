@@ -101,6 +101,93 @@ export class BaseCam {
     return result!;
   }
 
+  /**
+   * The maps of a batch of n independent images, as compute() gives each. For a `batchSafe` gradient method
+   * without aug- or eigen-smooth: one forward pass of the batch to the layer, one gradient of the sum of each
+   * image's target-class logit (image i's logit depends on image i alone, so d(sum)/dA is each image's own
+   * gradient, as pytorch-grad-cam does for a batch), then the method, ReLU, upsampling and min-max per image.
+   * Otherwise (Score-CAM, Eigen-CAM, smoothing) compute() on each image in turn.
+   * @param inputs [n,H,W,3], normalised as the model expects. @param classIndices one per image; default: predicted.
+   */
+  computeBatch(inputs: tf.Tensor4D, classIndices?: number[]): CamResult[] {
+    const split = this.split;
+    if (!split) throw new Error('CAM: computeBatch() after dispose()');
+    if (inputs.rank !== 4) throw new Error(`CAM: expected input of shape [n,H,W,C], got [${inputs.shape.join(',')}]`);
+    const [n, height, width, depth] = inputs.shape;
+    if (classIndices !== undefined) {
+      if (classIndices.length !== n) throw new Error(`CAM: ${classIndices.length} class indices for a batch of ${n}`);
+      for (const c of classIndices) checkClassIndex(c, split.numClasses);
+    }
+    const method = this.method;
+    if (!(method.batchSafe && method.usesGradients) || this.options.augSmooth || this.options.eigenSmooth) {
+      return Array.from({ length: n }, (_, i) => {
+        const one = tf.slice(inputs, [i, 0, 0, 0], [1, height, width, depth]);
+        try {
+          return this.compute(one, classIndices?.[i]);
+        } finally {
+          one.dispose();
+        }
+      });
+    }
+    if (n === 0) return [];
+    const results: CamResult[] = [];
+    tf.tidy(() => {
+      const outs = split.features.predict(inputs, { batchSize: n });
+      const [activation, ...extras] = (Array.isArray(outs) ? outs : [outs]) as [tf.Tensor4D, ...tf.Tensor[]];
+      let probabilities: number[][] = [];
+      let chosen: number[] = [];
+      const classScore = (a: tf.Tensor): tf.Scalar => {
+        const logits = split.head.apply([a, ...extras], { training: false }) as tf.Tensor2D;
+        const classes = logits.shape[1];
+        const probs = tf.softmax(logits).dataSync();
+        probabilities = Array.from({ length: n }, (_, i) => Array.from(probs.subarray(i * classes, (i + 1) * classes)));
+        chosen = probabilities.map((p, i) => classIndices?.[i] ?? argMax(p));
+        // One-hot products, not gather (no wasm kernel for gather's gradient); the sum over images.
+        return tf.sum(tf.mul(logits, tf.oneHot(tf.tensor1d(chosen, 'int32'), classes))) as tf.Scalar;
+      };
+      const gradients = tf.grad(classScore)(activation) as tf.Tensor4D;
+      const out = method.cam({
+        activations: activation,
+        gradients,
+        input: inputs,
+        targetClass: -1,
+        scoreFn: () => { throw new Error(`CAM: method ${method.id} is marked batchSafe but called scoreFn`); },
+        batchSize: this.options.batchSize ?? DEFAULT_BATCH_SIZE,
+      });
+      const [, h, w, channels] = activation.shape;
+      let map: tf.Tensor4D;
+      if ('weights' in out) {
+        if (out.weights.size !== n * channels) {
+          throw new Error(`CAM: method ${method.id} returned ${out.weights.size} channel weights for ${n} images of ${channels} channels`);
+        }
+        map = activation.mul(out.weights.reshape([n, 1, 1, channels])).sum(-1, true) as tf.Tensor4D;
+      } else if ('contributions' in out) {
+        if (out.contributions.size !== n * h * w * channels) {
+          throw new Error(`CAM: method ${method.id} returned contributions of shape [${out.contributions.shape.join(',')}] for ${n} images of ${h}x${w}x${channels}`);
+        }
+        map = out.contributions.reshape([n, h, w, channels]).sum(-1, true) as tf.Tensor4D;
+      } else {
+        throw new Error(`CAM: method ${method.id} is marked batchSafe but returned a map`);
+      }
+      const upsampled = tf.image.resizeBilinear(tf.relu(map), [height, width], false, true);
+      const cams = minMaxNormalise(upsampled, [1, 2, 3]).dataSync() as Float32Array;
+      const size = height * width;
+      for (let i = 0; i < n; i++) {
+        results.push({
+          cam: cams.slice(i * size, (i + 1) * size),
+          width,
+          height,
+          probabilities: probabilities[i],
+          classIndex: chosen[i],
+          layer: this.layerName,
+          activationShape: [1, h, w, channels],
+          method: method.id,
+        });
+      }
+    });
+    return results;
+  }
+
   /** One map: forward (and backward), the method, ReLU, upsampling, min-max. Inside compute()'s tidy. */
   private pass(split: GraphSplit, input: tf.Tensor4D, classIndex: number | undefined): {
     cam: tf.Tensor4D; probabilities: number[]; classIndex: number; activationShape: number[];
@@ -185,10 +272,13 @@ function checkClassIndex(classIndex: number, numClasses: number): void {
   if (!inRange) throw new Error(`CAM: classIndex ${classIndex} out of range 0..${numClasses - 1}`);
 }
 
-/** Scale to [0,1]; a constant map (e.g. all zero after ReLU) becomes all zero rather than NaN. */
-function minMaxNormalise(x: tf.Tensor): tf.Tensor {
-  const min = x.min();
-  const range = x.max().sub(min);
+/**
+ * Scale to [0,1] (over `axes`, e.g. [1,2,3] for each image of a batch; default all); a constant map (e.g. all zero
+ * after ReLU) becomes all zero rather than NaN.
+ */
+function minMaxNormalise(x: tf.Tensor, axes?: number[]): tf.Tensor {
+  const min = axes ? x.min(axes, true) : x.min();
+  const range = (axes ? x.max(axes, true) : x.max()).sub(min);
   const safeRange = tf.where(range.greater(0), range, tf.onesLike(range));
   return x.sub(min).div(safeRange);
 }

@@ -6,7 +6,7 @@ import type * as tf from '@tensorflow/tfjs';
  * do not dispose them.
  */
 export interface CamContext {
-  /** The target layer's activation, [1,h,w,c]. */
+  /** The target layer's activation, [1,h,w,c] ([n,h,w,c] for a `batchSafe` method under BaseCam.computeBatch, as the next two). */
   activations: tf.Tensor4D;
   /** d(target logit)/d(activations), [1,h,w,c]; undefined when the method's `usesGradients` is false (none computed). */
   gradients: tf.Tensor4D | undefined;
@@ -43,6 +43,13 @@ export interface CamMethod {
   label: string;
   /** Whether BaseCam must compute `gradients` (a backward pass) for this method. */
   usesGradients: boolean;
+  /**
+   * Whether `cam` may get a batch: activations, gradients and input [n,...] of n independent images, answering
+   * `weights` [n,c] or `contributions` [n,h,w,c] image by image along axis 0 (BaseCam.computeBatch). True only
+   * for a method whose math reduces over axes 1..3 alone and that uses neither `scoreFn` nor `targetClass` (those
+   * are a throwing stub and -1 in a batch); otherwise computeBatch loops over compute().
+   */
+  batchSafe?: boolean;
   /** Runs inside BaseCam's tf.tidy: intermediate tensors need no disposing. */
   cam(ctx: CamContext): CamOutput;
 }

@@ -13,5 +13,6 @@ export const gradCam: CamMethod = {
   id: 'gradcam',
   label: 'Grad-CAM',
   usesGradients: true,
+  batchSafe: true,
   cam: ({ gradients }) => ({ weights: tf.mean(gradients!, [1, 2]) }),
 };

@@ -13,6 +13,7 @@ export const gradCamPlusPlus: CamMethod = {
   aliases: ['gradcam++'],
   label: 'Grad-CAM++',
   usesGradients: true,
+  batchSafe: true,
   cam: ({ activations, gradients }) => {
     const g = gradients!;
     const g2 = g.square();

@@ -9,5 +9,6 @@ export const hiResCam: CamMethod = {
   id: 'hirescam',
   label: 'HiResCAM',
   usesGradients: true,
+  batchSafe: true,
   cam: ({ activations, gradients }) => ({ contributions: gradients!.mul(activations) }),
 };

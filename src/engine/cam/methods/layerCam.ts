@@ -10,5 +10,6 @@ export const layerCam: CamMethod = {
   id: 'layercam',
   label: 'Layer-CAM',
   usesGradients: true,
+  batchSafe: true,
   cam: ({ activations, gradients }) => ({ contributions: tf.relu(gradients!).mul(activations) as tf.Tensor4D }),
 };

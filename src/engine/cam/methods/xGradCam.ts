@@ -9,6 +9,7 @@ export const xGradCam: CamMethod = {
   id: 'xgradcam',
   label: 'XGrad-CAM',
   usesGradients: true,
+  batchSafe: true,
   cam: ({ activations, gradients }) => {
     const sumActivations = activations.sum([1, 2], true);
     return { weights: gradients!.mul(activations).div(sumActivations.add(1e-7)).sum([1, 2]) };
