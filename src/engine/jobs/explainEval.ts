@@ -68,7 +68,7 @@ export async function explainEval(o: ExplainEvalOptions): Promise<ExplainEvalRes
   const settingsBase = { percentiles: DEFAULT_FAITHFULNESS.percentiles, noise, target: o.target ?? DEFAULT_FAITHFULNESS.target, tolerance: DEFAULT_FAITHFULNESS.tolerance };
   const metrics = listFaithfulnessMetrics();
   const scoreFn = (batch: tf.Tensor4D) => model.predict(batch, { batchSize: batch.shape[0] }) as tf.Tensor;
-  const cams = methods.map((m) => new BaseCam(model, layer, m));
+  const cams: BaseCam[] = [];
 
   const images: FaithfulnessFile['images'] = [];
   const used: ImageItem[] = [];
@@ -82,6 +82,7 @@ export async function explainEval(o: ExplainEvalOptions): Promise<ExplainEvalRes
     o.emit({ type: 'progress', phase: 'explain-eval', done, total, message, ...(done > 0 ? { etaSeconds: (elapsed / done) * (total - done) } : {}) });
   };
   try {
+    for (const m of methods) cams.push(new BaseCam(model, layer, m));
     for (const item of sample) {
       if (o.signal?.aborted) throw new CancelledError();
       let data: Float32Array;
