@@ -1,21 +1,6 @@
-/** `cxr-lab explain-eval`: its --methods option and its printout (one row per CAM method, most faithful first, and the verdict). */
-import { InvalidArgumentError, Option } from 'commander';
+/** `cxr-lab explain-eval`: its printout (one row per CAM method, most faithful first, and the verdict). */
 import type { ExplainEvalResult } from '../shared/engineProtocol';
 import { formatMetric, formatPercent, formatWithInterval } from '../shared/format';
-import { camMethodNames } from '../engine/cam/methods';
-
-/** --methods gradcam,scorecam,…: CAM method ids or aliases, checked before any job starts. */
-export function faithfulnessMethodsOption(): Option {
-  return new Option('--methods <ids>', 'CAM methods to compare, comma-separated (default: all seven)')
-    .argParser((value: string, previous: string[] | undefined) => {
-      const ids = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
-      if (ids.length === 0) throw new InvalidArgumentError('name at least one CAM method.');
-      const known = camMethodNames();
-      const unknown = ids.find((id) => !known.includes(id));
-      if (unknown) throw new InvalidArgumentError(`unknown CAM method '${unknown}'; known: ${known.join(', ')}.`);
-      return [...(previous ?? []), ...ids];
-    });
-}
 
 /** Metrics shown as percentages (shares of the score, shares of the images). */
 const PERCENT = new Set(['avg-drop', 'increase']);

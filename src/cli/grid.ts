@@ -1,22 +1,7 @@
-/** `cxr-lab explain … --grid <file.png> [--methods a,b]`: the options and the printed result of the CAM grid. */
-import { InvalidArgumentError, Option } from 'commander';
+/** `cxr-lab explain … --grid <file.png> [--methods a,b]`: the --grid check and help, and the printed result of the CAM grid. */
 import type { GridResult } from '../shared/engineProtocol';
 import { MAX_GRID_IMAGES } from '../shared/camGrid';
-import { camMethodNames } from '../engine/cam/methods';
 import { UsageError } from './checks';
-
-/** `--methods a,b,…` (repeatable): CAM method ids or aliases, checked while parsing (exit 2). */
-export function methodsOption(): Option {
-  return new Option('--methods <ids>', 'several CAM methods, comma-separated: each explains the images (with --grid: one column per run × method)')
-    .argParser((value: string, previous: string[] | undefined) => {
-      const ids = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
-      if (ids.length === 0) throw new InvalidArgumentError('name at least one CAM method.');
-      const known = camMethodNames();
-      const unknown = ids.find((id) => !known.includes(id));
-      if (unknown) throw new InvalidArgumentError(`unknown CAM method '${unknown}'; known: ${known.join(', ')}.`);
-      return [...(previous ?? []), ...ids];
-    });
-}
 
 export const GRID_HELP = 'compose one PNG: rows = the images, columns = the positional run, then --runs (× --methods); '
   + 'each cell the overlay with its true class, prediction and probability, wrong predictions marked';

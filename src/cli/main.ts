@@ -11,8 +11,8 @@ import { printResult } from './printResult';
 import { runDemo } from './demo/runDemo';
 import { archOption } from './archOption';
 import { runList, runsOption } from './runsOption';
-import { checkGrid, GRID_HELP, methodsOption } from './grid';
-import { faithfulnessMethodsOption } from './explainEvalOutput';
+import { checkGrid, GRID_HELP } from './grid';
+import { methodsOption } from './methodsOption';
 import { checkPatientPattern, checkTrainConfig, mustExist, notFoundMessage, UsageError } from './checks';
 
 /** Exit codes: 0 success, 1 failure (one-line reason), 2 usage error (UsageError: checked before any job starts), 130/143 stopped by SIGINT/SIGTERM. */
@@ -175,7 +175,7 @@ program.command('explain <runDir> <image...>')
   .addOption(new Option('--method <id>', 'CAM method').choices(camMethodNames()).default(DEFAULT_CAM_METHOD))
   .option('--aug-smooth', "test-time augmentation: mean map over horizontal flips × input scales 0.9, 1, 1.1 (pytorch-grad-cam's aug_smooth)")
   .option('--eigen-smooth', "first principal component of the weighted activations instead of their sum (pytorch-grad-cam's eigen_smooth)")
-  .addOption(methodsOption())
+  .addOption(methodsOption('several CAM methods, comma-separated: each explains the images (with --grid: one column per run × method)'))
   .addOption(runsOption('more runs to explain the same images with (one result per run, in order)'))
   .option('--grid <file.png>', GRID_HELP)
   .action(async (runDir: string, images: string[], o: { class?: string; layer?: string; out?: string; checkpoint: CheckpointName; method: string; methods?: string[]; augSmooth?: boolean; eigenSmooth?: boolean; runs?: string[]; grid?: string }, cmd: Command) => {
@@ -228,7 +228,7 @@ program.command('audit <runDir>')
 program.command('explain-eval <runDir>')
   .description('how faithful each CAM method is for this model: ROAD, Average Drop and Increase in Confidence over a sample of a split, most faithful first')
   .addOption(new Option('--split <name>', 'split of the run').choices(['test', 'val', 'train']).default('test'))
-  .addOption(faithfulnessMethodsOption())
+  .addOption(methodsOption('CAM methods to compare, comma-separated (default: all seven)'))
   .option('--limit <n>', 'images in the sample, stratified by class (default 30)', int('--limit'))
   .option('--seed <n>', "seed of the sample and the imputer's noise (default: the run's)", int('--seed'))
   .option('--noise <x>', "standard deviation of the ROAD imputer's noise, normalised input units (default 0.01, pytorch-grad-cam's; 0: none)", num('--noise'))
