@@ -91,6 +91,10 @@ test('train → evaluate → explain writes a complete run directory and leaks n
   assert.ok(Math.abs(ex.items[0].probabilities.reduce((a, b) => a + b, 0) - 1) < 1e-5);
   for (const f of [ex.items[0].heatmap, ex.items[0].overlay, ex.items[0].json]) assert.ok(await exists(f), f);
   await assert.rejects(explainImages({ runDir, images: [image], layer: 'no-such-layer', emit }), /not in this model/);
+  // A layer without a spatial output: the error lists the layers that have one (the tiny net's conv layers).
+  await assert.rejects(explainImages({ runDir, images: [image], layer: 'fc', emit }),
+    (e: Error) => /^Layer "fc" has no spatial \(4-D\) output to explain; layers that do, deepest first: .*conv2.*conv1/.test(e.message));
+  assert.equal(tf.memory().numTensors, beforeCam, 'the refused layer leaks no tensors');
 });
 
 test('cancel keeps the run consistent, and resume finishes it from checkpoints/last', async () => {

@@ -11,6 +11,7 @@ import { getCamMethod, listCamMethods } from '../cam/methods';
 import { writeCamImages } from '../cam/camImages';
 import { openRunCheckpoint } from '../run/checkpoint';
 import { RunStore } from '../run/runStore';
+import { ConfigError } from '../errors';
 
 /** The explain request's fields, plus the overlay's heatmap opacity (alpha). */
 export type ExplainOptions = Omit<ExplainRequest, 'type' | 'id'> & { alpha?: number; signal?: AbortSignal; emit: JobEventSink };
@@ -37,6 +38,10 @@ export async function explainImages(o: ExplainOptions): Promise<ExplainResult> {
     throw new Error(`Layer "${layer}" is not in this model; its last layers are: ${last}.`);
   }
   const candidateLayers = model.layers.filter(hasSpatialOutput).map((l) => l.name).reverse();
+  if (!isFeatureMap(model.getLayer(layer))) {
+    model.dispose();
+    throw new ConfigError(`Layer "${layer}" has no spatial (4-D) output to explain; layers that do, deepest first: ${candidateLayers.slice(0, 12).join(', ')}${candidateLayers.length > 12 ? ', …' : ''}.`);
+  }
   const augSmooth = o.augSmooth === true;
   const eigenSmooth = o.eigenSmooth === true;
   const cam = new BaseCam(model, layer, method, { augSmooth, eigenSmooth });
@@ -74,9 +79,15 @@ export async function explainImages(o: ExplainOptions): Promise<ExplainResult> {
   return { items, candidateLayers, methods };
 }
 
-function hasSpatialOutput(layer: tf.layers.Layer): boolean {
+/** A layer BaseCam can split at: one 4-D [batch, h, w, c] output. */
+function isFeatureMap(layer: tf.layers.Layer): boolean {
   const shape = layer.outputShape;
-  return Array.isArray(shape) && !Array.isArray(shape[0]) && shape.length === 4 && ((shape[1] as number | null) ?? 0) > 1;
+  return Array.isArray(shape) && !Array.isArray(shape[0]) && shape.length === 4;
+}
+
+/** A feature map larger than 1 × 1: the layers worth offering as targets. */
+function hasSpatialOutput(layer: tf.layers.Layer): boolean {
+  return isFeatureMap(layer) && (((layer.outputShape as (number | null)[])[1] ?? 0) > 1);
 }
 
 /** Stable short key of an image's content, so a CAM is found again for the same file wherever it moves. */
