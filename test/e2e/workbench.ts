@@ -189,8 +189,12 @@ export class Workbench {
   /** Expands a tree row with its twistie: clicking a row that has a command runs the command instead. */
   async expand(item: Locator): Promise<void> {
     await item.waitFor({ state: 'visible', timeout: 30_000 });
-    if ((await item.getAttribute('aria-expanded')) === 'false') await item.locator('.monaco-tl-twistie').click();
-    await waitFor('a tree item to expand', async () => (await item.getAttribute('aria-expanded')) !== 'false', 10_000);
+    // A tree that re-renders under the pointer (a file appearing in the explorer) can take the click on another row:
+    // click the twistie again while this row is still collapsed.
+    await retry('a tree item to expand', 3, async () => {
+      if ((await item.getAttribute('aria-expanded')) === 'false') await item.locator('.monaco-tl-twistie').click();
+      await waitFor('a tree item to expand', async () => (await item.getAttribute('aria-expanded')) !== 'false', 5_000);
+    }, async () => { await sleep(500); });
   }
 
   /** Right-clicks `target` and chooses `menuItem` from its context menu, retrying when the menu comes up late or empty. */
