@@ -4,7 +4,7 @@ import '../../../media/webview.css';
 import './audit.css';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import type { AuditFromWebview, AuditToWebview, AuditView } from '../../shared/webviewProtocol';
-import { byId, h, onActivate, replaceChildren } from '../common/dom';
+import { byId, h, onActivate, replaceChildren, renderPanelStatus } from '../common/dom';
 import { getVsCodeApi, onHostMessage } from '../common/vscodeApi';
 import {
   CLASS_COLUMNS, auditSubtitle, classRows, defaultRanking, galleryTiles, initialAuditState, masksLine, reduceAudit, thresholdsNote,
@@ -115,13 +115,7 @@ let drawn: AuditView | undefined;
 
 function render(): void {
   const v = state.view;
-  byId('empty-state').hidden = !!v || !!state.error || !!state.busy;
-  byId('audit-body').hidden = !v;
-  byId('audit-body').classList.toggle('stale', !!state.busy);
-  byId('busy').hidden = !state.busy;
-  byId('busy').textContent = state.busy ?? '';
-  byId('error-message').hidden = !state.error;
-  byId('error-message').textContent = state.error ?? '';
+  renderPanelStatus({ body: 'audit-body', hasView: !!v, busy: state.busy, error: state.error });
   for (const id of ['choose-masks', 'rerun']) (byId(id) as HTMLElement & { disabled: boolean }).disabled = !!state.busy || !v;
   if (!v || v === drawn) return;
   drawn = v;

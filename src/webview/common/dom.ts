@@ -43,3 +43,18 @@ export function onActivate(el: HTMLElement, handler: () => void): void {
     if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); handler(); }
   });
 }
+
+/**
+ * The states every panel shares: an empty-state line until there is something to show, the body dimmed while busy,
+ * the busy line and the error line. Ids: empty-state, busy, error-message, and `body`; `busyText` is where the busy
+ * message goes (the busy element itself, or a child of it).
+ */
+export function renderPanelStatus(o: { body: string; hasView: boolean; busy?: string; error?: string; busyText?: string }): void {
+  byId('empty-state').hidden = o.hasView || !!o.busy || !!o.error;
+  byId(o.body).hidden = !o.hasView;
+  byId(o.body).classList.toggle('stale', !!o.busy);
+  byId('busy').hidden = !o.busy;
+  byId(o.busyText ?? 'busy').textContent = o.busy ?? '';
+  byId('error-message').hidden = !o.error;
+  byId('error-message').textContent = o.error ?? '';
+}

@@ -7,7 +7,7 @@ import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import type { ExplainFromWebview, ExplainToWebview, ExplainView } from '../../shared/webviewProtocol';
-import { byId, h, onActivate, replaceChildren } from '../common/dom';
+import { byId, h, onActivate, replaceChildren, renderPanelStatus } from '../common/dom';
 import { getVsCodeApi, onHostMessage } from '../common/vscodeApi';
 import {
   checkpointLabel, clampOpacity, initialExplainState, methodChange, methodLabel, methodPicker, predictionSentence, probabilityBars,
@@ -162,13 +162,7 @@ let drawnView: ExplainView | undefined;
 
 function render(): void {
   const v = state.view;
-  byId('empty-state').hidden = !!v || !!state.busy || !!state.error;
-  byId('explain-body').hidden = !v;
-  byId('explain-body').classList.toggle('stale', !!state.busy);
-  byId('busy').hidden = !state.busy;
-  byId('busy-message').textContent = state.busy ?? '';
-  byId('error-message').hidden = !state.error;
-  byId('error-message').textContent = state.error ?? '';
+  renderPanelStatus({ body: 'explain-body', hasView: !!v, busy: state.busy, error: state.error, busyText: 'busy-message' });
   byId('heatmap-figure').hidden = !state.showHeatmap || !v;
   byId<Checkbox>('show-heatmap').checked = state.showHeatmap;
   for (const id of ['class-picker', 'layer-picker', 'method-picker', 'aug-smooth', 'eigen-smooth']) byId<Select>(id).disabled = !!state.busy;

@@ -6,7 +6,7 @@ import './grid.css';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 import type { GridFromWebview, GridToWebview, GridView } from '../../shared/webviewProtocol';
-import { byId, h, onActivate, replaceChildren } from '../common/dom';
+import { byId, h, onActivate, replaceChildren, renderPanelStatus } from '../common/dom';
 import { getVsCodeApi, onHostMessage } from '../common/vscodeApi';
 import { cellCaption, gridSummary, gridTemplate, initialGridState, progressText, reduceGrid, type GridState } from './state';
 
@@ -82,16 +82,10 @@ function renderGrid(view: GridView): void {
 
 function render(): void {
   const v = state.view;
-  byId('empty-state').hidden = !!v || !!state.busy || !!state.error;
-  byId('grid-body').hidden = !v;
-  byId('grid-body').classList.toggle('stale', !!state.busy);
-  byId('busy').hidden = !state.busy;
-  byId('busy-message').textContent = state.busy ?? '';
+  renderPanelStatus({ body: 'grid-body', hasView: !!v, busy: state.busy, error: state.error, busyText: 'busy-message' });
   byId('busy-progress').textContent = progressText(state.progress);
   const p = state.progress;
   byId('busy-fill').style.width = p && p.total > 0 ? `${Math.min(100, (100 * p.done) / p.total).toFixed(1)}%` : '0%';
-  byId('error-message').hidden = !state.error;
-  byId('error-message').textContent = state.error ?? '';
   byId('exported').hidden = !state.exported;
   byId('exported').textContent = state.exported ? `Saved ${state.exported}` : '';
   byId('export-png').toggleAttribute('disabled', !v || !!state.busy);

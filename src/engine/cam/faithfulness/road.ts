@@ -48,21 +48,17 @@ function averageChange(s: FaithfulnessScores, from: number, count: number): numb
   return sum / count;
 }
 
-export const roadMostRelevantFirst: FaithfulnessMetric = {
-  id: 'road-morf',
-  label: 'ROAD most relevant first',
-  better: 'lower',
-  perturbations: (input, settings) => roadPerturbations(input, settings, 'most-relevant-first'),
-  value: (s) => averageChange(s, 0, s.after.length),
-};
+/** One removal order alone: the mean score change over the percentiles (pytorch-grad-cam's ROAD…Average). */
+function roadOneOrder(id: string, order: RemovalOrder, better: FaithfulnessMetric['better']): FaithfulnessMetric {
+  return {
+    id, label: `ROAD ${order.replace(/-/g, ' ')}`, better,
+    perturbations: (input, settings) => roadPerturbations(input, settings, order),
+    value: (s) => averageChange(s, 0, s.after.length),
+  };
+}
 
-export const roadLeastRelevantFirst: FaithfulnessMetric = {
-  id: 'road-lerf',
-  label: 'ROAD least relevant first',
-  better: 'higher',
-  perturbations: (input, settings) => roadPerturbations(input, settings, 'least-relevant-first'),
-  value: (s) => averageChange(s, 0, s.after.length),
-};
+export const roadMostRelevantFirst = roadOneOrder('road-morf', 'most-relevant-first', 'lower');
+export const roadLeastRelevantFirst = roadOneOrder('road-lerf', 'least-relevant-first', 'higher');
 
 /** pytorch-grad-cam's ROADCombined: (least-relevant-first − most-relevant-first) / 2, on the same imputed inputs. */
 export const roadCombined: FaithfulnessMetric = {
