@@ -21,7 +21,7 @@ const builds = [
   nodeBundle('src/cli/main.ts', 'dist/cli.js'),
   nodeBundle('src/engine/host.ts', 'dist/engineHost.js'),
   nodeBundle('src/extension/extension.ts', 'dist/extension.js', { external: ['vscode'], packages: undefined, mainFields: ['module', 'main'] }),
-  ...['training', 'evaluation', 'explain', 'grid', 'audit'].map(webviewBundle),
+  ...['training', 'evaluation', 'explain', 'grid', 'audit', 'compare', 'samples'].map(webviewBundle),
 ];
 
 mkdirSync('dist', { recursive: true });

@@ -6,13 +6,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendInfo } from '../src/engine/backend';
 import { createModel } from '../src/engine/zoo/createModel';
+import { countFlops } from '../src/engine/models/flops';
 import { GradCam } from '../src/engine/cam/gradCam';
 import { loadImageTensorData } from '../src/engine/dataset/preprocess';
 import { pickMicroBatch } from '../src/engine/train/microBatch';
 import { trainStep, trainableVariables } from '../src/engine/train/step';
 import { measurePipeline } from './pipeline';
 import { measureTrainingRss } from './rss';
-import { median, NUM_CLASSES, type CamBatchTask, type CamTask, type Measured, type ModelTask, type OurTask } from './tasks';
+import { median, NUM_CLASSES, type CamBatchTask, type CamTask, type Measured, type ModelTask, type OurTask, type PeakTask } from './tasks';
 
 /** Seconds of each of `steps` calls after `warmup` untimed ones. */
 function timeSteps(warmup: number, steps: number, fn: () => void): number[] {
@@ -49,7 +50,19 @@ async function measureModel(t: ModelTask, backend: BackendInfo): Promise<Omit<Me
     });
   }
   const samples = timeSteps(t.warmup, t.steps, step);
-  return { value: t.batch / median(samples), samples, info: { microBatch } };
+  // Forward FLOPs per image counted from the layers (src/engine/models/flops.ts): the bench's GFLOP/s column.
+  return { value: t.batch / median(samples), samples, info: { microBatch, forwardFlops: countFlops(model).flops } };
+}
+
+/** tf.matMul of two n×n float32 matrices on the backend, read back: 2·n³ FLOPs a call. */
+function measurePeak(t: PeakTask): Omit<Measured, 'maxRssMB'> {
+  const [a, b] = [tf.randomNormal([t.n, t.n]), tf.randomNormal([t.n, t.n])];
+  // The callback returns nothing: tf.tidy walks a returned TypedArray element by element looking for tensors (1 M of
+  // them here took ~2 s a call, and made the probe report 1 GFLOP/s).
+  const samples = timeSteps(1, t.reps, () => { tf.tidy(() => { tf.matMul(a, b).dataSync(); }); });
+  tf.dispose([a, b]);
+  // A peak: the fastest call (the others lost time to the rest of the machine).
+  return { value: (2 * t.n ** 3) / Math.min(...samples) / 1e9, samples, info: { n: t.n } };
 }
 
 async function measureGradCam(t: CamTask): Promise<Omit<Measured, 'maxRssMB'>> {
@@ -100,6 +113,7 @@ function measure(task: OurTask, backend: BackendInfo | undefined): Promise<Omit<
     case 'pipeline': return measurePipeline(task);
     case 'rss': return measureTrainingRss(task);
     case 'backend': return Promise.resolve({ value: 0, samples: [], info: {} });
+    case 'peak': return Promise.resolve(measurePeak(task));
   }
 }
 

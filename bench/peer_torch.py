@@ -1,10 +1,11 @@
 """PyTorch side of the bench: one measurement per process, same configuration as bench/ours.ts.
 
-Usage: bench/.venv/bin/python bench/peer_torch.py --task train|infer|gradcam|gradcam-batch --arch resnet18 --size 224
+Usage: bench/.venv/bin/python bench/peer_torch.py --task train|infer|gradcam|gradcam-batch|peak --arch resnet18 --size 224
        [--batch 20] [--warmup 1] [--steps 5] [--image file.png] [--images 180 --files list.txt]
 Prints one JSON line (last on stdout): value (img/s, or ms per image for gradcam), samples, maxRssMB, info.
 gradcam-batch: --images inputs (the files named one a line in --files, else random) through GradCAM in chunks of
 --batch, one call per chunk; value = images / total seconds, samples = per-chunk seconds.
+peak: torch.mm of two --size × --size float32 matrices, value = GFLOP/s of the fastest of --steps calls.
 """
 import argparse
 import importlib.metadata
@@ -110,10 +111,17 @@ def measure_gradcam(a):
     return statistics.median(samples), samples, {"layer": layer}
 
 
+def measure_peak(a):
+    # torch.mm of two n×n float32 matrices (--size n): 2·n³ FLOPs a call; value GFLOP/s of the fastest call (a peak).
+    x, y = torch.randn(a.size, a.size), torch.randn(a.size, a.size)
+    samples = time_steps(a.warmup, a.steps, lambda: torch.mm(x, y))
+    return 2 * a.size ** 3 / min(samples) / 1e9, samples, {"n": a.size}
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--task", required=True, choices=["train", "infer", "gradcam", "gradcam-batch"])
-    p.add_argument("--arch", required=True)
+    p.add_argument("--task", required=True, choices=["train", "infer", "gradcam", "gradcam-batch", "peak"])
+    p.add_argument("--arch", default="none")
     p.add_argument("--size", type=int, default=224)
     p.add_argument("--batch", type=int, default=20)
     p.add_argument("--warmup", type=int, default=1)
@@ -122,7 +130,7 @@ def main():
     p.add_argument("--images", type=int, default=180)
     p.add_argument("--files")
     a = p.parse_args()
-    measure = {"gradcam": measure_gradcam, "gradcam-batch": measure_gradcam_batch}.get(a.task, measure_model)
+    measure = {"gradcam": measure_gradcam, "gradcam-batch": measure_gradcam_batch, "peak": measure_peak}.get(a.task, measure_model)
     value, samples, info = measure(a)
     info.update(threads=torch.get_num_threads(), versions={
         "torch": torch.__version__, "torchvision": torchvision.__version__,

@@ -8,6 +8,10 @@
 #   scripts/install-tfjs-node.sh tensorflow_cpu-*.whl     a tensorflow / tensorflow-cpu wheel (Linux x86_64)
 #   scripts/install-tfjs-node.sh libtensorflow-*.tar.gz   a libtensorflow C tarball (lib/ + include/)
 #   scripts/install-tfjs-node.sh DIR                      either of the above, extracted (or site-packages/tensorflow)
+#   scripts/install-tfjs-node.sh --gpu [WHEEL NVIDIA_WHEEL...]   the CUDA build: PyPI's `tensorflow` wheel and the
+#                                                          nvidia-*-cu12 wheels of its "and-cuda" extra (pip; or the
+#                                                          wheels given), their libraries beside TensorFlow's in deps/lib.
+#                                                          UNTESTED on a GPU machine: see README "GPU (untested)".
 #
 # Run after `npm ci`; idempotent (a second run only checks). Never edits package.json or package-lock.json.
 # Env: TF_VERSION (pip mode, default 2.20.0), CXR_LAB_CACHE (default ~/.cache/cxr-lab), NODEDIR (Node headers
@@ -20,6 +24,17 @@ PKG_NAME=@tensorflow/tfjs-node
 say() { printf 'install-tfjs-node: %s\n' "$*"; }
 die() { printf 'install-tfjs-node: error: %s\n' "$*" >&2; exit 1; }
 need() { command -v "$1" >/dev/null 2>&1 || die "'$1' not found on PATH ($2)"; }
+
+gpu=0
+args=()
+for a in "$@"; do
+  case $a in
+    --gpu) gpu=1 ;;
+    -h | --help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -n 's/^# \{0,1\}//p'; exit 0 ;;
+    *) args+=("$a") ;;
+  esac
+done
+set -- "${args[@]+"${args[@]}"}"
 
 started=$SECONDS
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -72,18 +87,45 @@ fi
 
 # --- 2. The TensorFlow C library: locate or fetch it ----------------------------------------------------------
 src=${1:-}
+[[ $# -gt 0 ]] && shift
+nvidia_wheels=("$@") # --gpu: the CUDA runtime wheels given after the TensorFlow wheel
+[[ $gpu == 1 || ${#nvidia_wheels[@]} == 0 ]] || die "more than one file given; several wheels go with --gpu only"
+# Pinned Python/platform tags: the wheel's C library does not depend on them, and the local Python may be a version
+# TensorFlow publishes no wheel for.
+pip_download() { # <requirement>... ; prints the wheels pip saved or already had
+  python3 -m pip download --no-deps --progress-bar off --only-binary=:all: --python-version 3.11 --implementation cp \
+    --platform manylinux_2_17_x86_64 -d "$cache/wheels" "$@" 2>>"$log" | tee -a "$log" \
+    | sed -n 's#^ *\(Saved\|File was already downloaded\) \(.*\.whl\) *$#\2#p' | while read -r f; do printf '%s\n' "$cache/wheels/$(basename "$f")"; done
+  [[ ${PIPESTATUS[0]} == 0 ]]
+}
+wheel_project=tensorflow_cpu; [[ $gpu == 1 ]] && wheel_project=tensorflow
 if [[ -z $src ]]; then
-  [[ $(uname -m) == x86_64 ]] || die "tensorflow-cpu wheels are x86_64 only (this is $(uname -m)); pass a libtensorflow tarball or directory"
-  src=$(ls "$cache/wheels/tensorflow_cpu-$TF_VERSION-"*.whl 2>/dev/null | head -n 1 || true)
+  [[ $(uname -m) == x86_64 ]] || die "TensorFlow wheels are x86_64 only (this is $(uname -m)); pass a libtensorflow tarball or directory"
+  src=$(ls "$cache/wheels/$wheel_project-$TF_VERSION-"*.whl 2>/dev/null | head -n 1 || true)
   if [[ -z $src ]]; then
-    say "downloading tensorflow-cpu==$TF_VERSION from PyPI into $cache/wheels"
-    # Pinned Python/platform tags: the wheel's C library does not depend on them, and the local Python may be
-    # a version TensorFlow publishes no wheel for.
-    python3 -m pip download --no-deps --only-binary=:all: --python-version 3.11 --implementation cp \
-      --platform manylinux_2_17_x86_64 "tensorflow-cpu==$TF_VERSION" -d "$cache/wheels" >>"$log" 2>&1 \
-      || die "pip download tensorflow-cpu==$TF_VERSION failed (PyPI unreachable, or no such version?); see $log"
-    src=$(ls "$cache/wheels/tensorflow_cpu-$TF_VERSION-"*.whl | head -n 1)
+    say "downloading ${wheel_project//_/-}==$TF_VERSION from PyPI into $cache/wheels"
+    pip_download "${wheel_project//_/-}==$TF_VERSION" >/dev/null \
+      || die "pip download ${wheel_project//_/-}==$TF_VERSION failed (PyPI unreachable, or no such version?); see $log"
+    src=$(ls "$cache/wheels/$wheel_project-$TF_VERSION-"*.whl | head -n 1)
   fi
+fi
+if [[ $gpu == 1 && ${#nvidia_wheels[@]} == 0 && $src == *.whl ]]; then
+  [[ -f $src ]] || die "$src: no such file"
+  # The NVIDIA runtime packages `pip install tensorflow[and-cuda]` would add: the wheel's METADATA lists them.
+  mapfile -t reqs < <(python3 - "$src" <<'EOF'
+import re, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z:
+    meta = next(n for n in z.namelist() if re.match(r'^[^/]+\.dist-info/METADATA$', n))
+    for line in z.read(meta).decode().splitlines():
+        m = re.match(r'^Requires-Dist:\s*([^;]+);\s*(.+)$', line)
+        if m and re.search(r'extra\s*==\s*["\']and[-_]cuda["\']', m.group(2)):
+            print(re.sub(r'\s+', '', m.group(1)).replace('(', '').replace(')', ''))
+EOF
+  )
+  [[ ${#reqs[@]} -gt 0 ]] || die "$(basename "$src") lists no and-cuda requirements: not a CUDA build of TensorFlow?"
+  say "downloading TensorFlow's ${#reqs[@]} NVIDIA CUDA runtime wheels (${reqs[*]}) into $cache/wheels"
+  mapfile -t nvidia_wheels < <(pip_download "${reqs[@]}") && [[ ${#nvidia_wheels[@]} -gt 0 ]] \
+    || die "pip download of the NVIDIA CUDA wheels failed; see $log"
 fi
 [[ -e $src ]] || die "$src: no such file or directory"
 src=$(readlink -f "$src")
@@ -95,13 +137,14 @@ unpack_once() { # <archive> <kind>
     say "unpacking $(basename "$1") into $dest" >&2 # stdout is the result
     rm -rf "$dest" && mkdir -p "$dest"
     if [[ $2 == wheel ]]; then
-      # Only the shared libraries and the headers: the wheel is ~1 GB unpacked.
+      # Only the shared libraries and the headers: the wheel is ~1 GB unpacked (NVIDIA wheels: nvidia/*/lib/*.so*).
       python3 - "$1" "$dest" <<'EOF' >>"$log" 2>&1 || die "cannot unpack wheel $1 (corrupt download?); see $log"
-import sys, zipfile
+import re, sys, zipfile
 whl, dest = sys.argv[1:]
 with zipfile.ZipFile(whl) as z:
     names = [n for n in z.namelist()
-             if n.startswith('tensorflow/include/') or (n.count('/') == 1 and n.startswith('tensorflow/libtensorflow'))]
+             if n.startswith('tensorflow/include/') or (n.count('/') == 1 and n.startswith('tensorflow/libtensorflow'))
+             or re.match(r'^nvidia/[^/]+/lib/[^/]+\.so(\.[0-9.]+)?$', n)]
     z.extractall(dest, names)
 EOF
     else
@@ -142,7 +185,7 @@ capi_soname=$(soname "$capi"); framework_soname=$(soname "$framework")
 [[ -n $capi_soname && -n $framework_soname ]] || die "cannot read the SONAMEs of $capi / $framework"
 
 # --- 3. Already done? -----------------------------------------------------------------------------------------
-stamp="$src $(stat -c %s:%Y "$capi") $capi_soname node-api-$(node -p process.versions.napi)"
+stamp="$src $(stat -c %s:%Y "$capi") $capi_soname node-api-$(node -p process.versions.napi)${nvidia_wheels[*]+ gpu ${nvidia_wheels[*]}}"
 check_load() { # prints "<tfjs-node version> <TensorFlow version>", or the first line of the error on stderr
   (cd "$repo" && TF_CPP_MIN_LOG_LEVEL=2 node -e "
     try {
@@ -186,6 +229,17 @@ place "$framework" "$pkg/deps/lib/$framework_soname"
 ln -sf "$capi_soname" "$pkg/deps/lib/libtensorflow.so"
 ln -sf "$framework_soname" "$pkg/deps/lib/libtensorflow_framework.so"
 while read -r h; do (cd "$incdir" && cp --parents "${h#"$incdir/"}" "$pkg/deps/include/"); done <<<"$headers"
+# --gpu: the CUDA runtime libraries beside TensorFlow's. TensorFlow dlopen()s them by name, and its framework
+# library's RUNPATH includes $ORIGIN/, so deps/lib is where they are found without LD_LIBRARY_PATH.
+for w in "${nvidia_wheels[@]+"${nvidia_wheels[@]}"}"; do
+  [[ -f $w ]] || die "$w: no such file"
+  nv=$(unpack_once "$(readlink -f "$w")" wheel)
+  found=0
+  while IFS= read -r -d '' so; do place "$so" "$pkg/deps/lib/$(basename "$so")"; found=$((found + 1)); done \
+    < <(find "$nv/nvidia" -path '*/lib/*.so*' -type f -print0 2>/dev/null)
+  [[ $found -gt 0 ]] || die "$(basename "$w") holds no nvidia/*/lib/*.so* libraries"
+done
+[[ ${#nvidia_wheels[@]} -gt 0 ]] && say "placed the CUDA libraries of ${#nvidia_wheels[@]} NVIDIA wheels in $pkg/deps/lib"
 
 say "building the N-API addon (napi-v$napi, headers from $nodedir, node-gyp $(node "$node_gyp" --version))"
 node "$node_gyp" rebuild --directory="$pkg" --nodedir="$nodedir" --jobs=max \
@@ -198,3 +252,6 @@ missing=$(ldd "$binding" | grep 'not found' || true)
 versions=$(check_load) || die "require('$PKG_NAME') fails after the build (message above); see $log"
 printf '%s\n' "$stamp" >"$pkg/deps/cxr-lab-source"
 say "ok: tfjs-node ${versions% *} on TensorFlow ${versions#* } ($((SECONDS - started)) s)"
+if [[ $gpu == 1 ]]; then
+  say "GPU: $(cd "$repo" && node --import tsx -e "require('./src/engine/native/gpuProbe').probeGpu({ build: 'gpu', env: { LD_LIBRARY_PATH: '$pkg/deps/lib' } }).then((r) => console.log(r.summary))" 2>/dev/null || echo 'the probe did not run')"
+fi

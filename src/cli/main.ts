@@ -1,12 +1,13 @@
 import * as path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { EngineRequest, JobEvent, ResultByRequest, TrainConfig } from '../shared/engineProtocol';
-import { CHECKPOINT_NAMES, type CheckpointName, type SplitName } from '../shared/runFiles';
+import { CAM_SCALE_MODES, CHECKPOINT_NAMES, PRESET_NAMES, SCHEDULER_NAMES, type CamScaleMode, type CheckpointName, type SplitName } from '../shared/runFiles';
+import { COLORMAPS, DEFAULT_COLORMAP } from '../shared/camDisplay';
 import { initBackend, type BackendPreference } from '../engine/backend';
 import { runJob } from '../engine/engine';
 import { errorKind } from '../engine/errors';
 import { camMethodNames, DEFAULT_CAM_METHOD } from '../engine/cam/methods';
-import { ProgressPrinter, type OutputMode } from './progress';
+import { ProgressPrinter } from './progress';
 import { printResult } from './printResult';
 import { runDemo } from './demo/runDemo';
 import { archOption } from './archOption';
@@ -14,6 +15,18 @@ import { runList, runsOption } from './runsOption';
 import { checkGrid, GRID_HELP } from './grid';
 import { methodsOption } from './methodsOption';
 import { checkPatientPattern, checkTrainConfig, mustExist, notFoundMessage, UsageError } from './checks';
+import { checkRunsOrSweeps, reportFormat } from './compareOutput';
+import type { PairingMode } from '../shared/compare';
+import { MAX_GRID_IMAGES } from '../shared/camGrid';
+import { isSweep } from '../engine/sweep/plan';
+import { isSweepFolder, runSweep, type SweepResult } from '../engine/sweep/runSweep';
+import { checkSweepConfigs, formatSweep, parseSeedList, sweepExitCode } from './sweep';
+import { addTrainOptionsOf, trainConfigFromOptions } from './preflightCommand';
+import { addAugmentCommands } from './augmentCommands';
+import { preflightReport } from '../shared/preflight';
+import { addSlurmOptions, cancelRun, checkExecutorFlags, localResumeRequest, sbatchFlags, slurmJobCommand, waitForRuns, type SlurmFlags } from './slurm';
+import { resubmitTraining, slurmContext, submitTraining, type SlurmSubmission } from '../engine/slurm/submitTraining';
+import { formatRuns, listRunsAndSweeps } from './runsList';
 
 /** Exit codes: 0 success, 1 failure (one-line reason), 2 usage error (UsageError: checked before any job starts), 130/143 stopped by SIGINT/SIGTERM. */
 
@@ -59,10 +72,20 @@ let stoppedBy: StopSignal | undefined;
  */
 async function run<R extends Exclude<EngineRequest, { type: 'cancel' | 'info' }>>(req: R): Promise<ResultByRequest[R['type']]> {
   const g = globals();
-  const mode: OutputMode = g.json ? 'json' : process.stderr.isTTY ? 'tty' : 'plain';
-  const printer = new ProgressPrinter(mode);
+  const printer = newPrinter();
   const backend = await initBackend(g.backend);
   printer.line(`backend: ${backend.name} (threads ${backend.threads}${backend.simd ? ', SIMD' : ''})`);
+  const result = await withStopSignals(printer, (signal) => runJob(req, signal, (e: JobEvent) => printer.handle(e)));
+  printer.done();
+  return result;
+}
+
+function newPrinter(): ProgressPrinter {
+  return new ProgressPrinter(globals().json ? 'json' : process.stderr.isTTY ? 'tty' : 'plain');
+}
+
+/** Runs `job` with Ctrl-C and SIGTERM aborting its signal (see run()); a second signal quits at once. */
+async function withStopSignals<T>(printer: ProgressPrinter, job: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
   const onSignal = (signal: StopSignal) => {
     if (controller.signal.aborted) process.exit(SIGNAL_EXIT[signal]);
@@ -75,9 +98,7 @@ async function run<R extends Exclude<EngineRequest, { type: 'cancel' | 'info' }>
   const handlers = (Object.keys(SIGNAL_EXIT) as StopSignal[]).map((signal) => [signal, () => onSignal(signal)] as const);
   for (const [signal, handler] of handlers) process.on(signal, handler);
   try {
-    const result = await runJob(req, controller.signal, (e: JobEvent) => printer.handle(e));
-    printer.done();
-    return result;
+    return await job(controller.signal);
   } finally {
     for (const [signal, handler] of handlers) process.off(signal, handler);
   }
@@ -106,7 +127,7 @@ program.command('scan <dataset>')
 
 program.command('train <dataset>')
   .description('fine-tune a model on a folder with one sub-folder per class (or train/ val/ test/)')
-  .addOption(archOption({ defaultArch: 'densenet121', single: 'One architecture per training is supported for now; name one.' }))
+  .addOption(archOption({ defaultArch: 'densenet121', description: 'architecture; several, comma-separated, train one after another as a queue' }))
   .option('--epochs <n>', 'epochs', int('--epochs'))
   .option('--batch <n>', 'batch size', int('--batch'))
   .option('--micro-batch <n>', 'images per pass; the batch is reached by gradient accumulation (default: fits the backend)', int('--micro-batch'))
@@ -117,18 +138,22 @@ program.command('train <dataset>')
   .option('--val-fraction <x>', 'validation fraction per class (instead of a count)', num('--val-fraction'))
   .option('--test-fraction <x>', 'test fraction per class (instead of a count)', num('--test-fraction'))
   .addOption(new Option('--sampler <name>', 'weighted (1/class count) or shuffle').choices(['weighted', 'shuffle']))
-  .addOption(new Option('--scheduler <name>', 'learning-rate schedule').choices(['step', 'cosine', 'plateau', 'none']))
+  .addOption(new Option('--preset <name>', "training preset: 'reference' (flip only, Adam 1e-4, StepLR; the default) or 'recommended' (rotation, zoom, lighting; one-cycle at 1e-3); --lr and --scheduler override its rate and schedule").choices(PRESET_NAMES))
+  .addOption(new Option('--scheduler <name>', "learning-rate schedule (default: the preset's); onecycle: fastai's fit_one_cycle (cosine warm-up over 25 %, then cosine decay)").choices(SCHEDULER_NAMES))
   .option('--step-size <n>', 'StepLR period in epochs (plateau: patience)', int('--step-size'))
   .option('--gamma <x>', 'StepLR / plateau factor', num('--gamma'))
   .option('--seed <n>', 'seed of split, sampler and augmentation', int('--seed'))
+  .option('--seeds <list>', 'several seeds, comma-separated: a queue of one run per architecture and seed (seeds vary initialisation, sampler and augmentation; all share one split)', parseSeedList)
+  .option('--split-seed <n>', 'seed of the split alone (default: --seed; a queue: the first seed)', int('--split-seed'))
+  .option('--folds <k>', 'cross-validation: k patient-grouped, stratified folds, each a run of the queue holding one fold out as its test set (validation carved from the rest)', int('--folds'))
   .option('--early-stop <patience>', 'stop after N epochs without a lower validation loss (default off)', int('--early-stop'))
   .option('--width-multiplier <x>', 'MobileNetV2 width multiplier', num('--width-multiplier'))
   .option('--pretrained <source>', "'imagenet' (downloaded once), a .pth/.h5 weights file, a folder from import-weights, or a tfjs backbone folder")
   .option('--freeze-backbone', 'train only the new head')
   .option('--patient-pattern <regex>', 'regex whose first group is the patient id in a file name')
-  .option('--out <runDir>', 'run directory (default .cxr-lab/runs/<time>-<arch>)')
+  .option('--out <dir>', 'run directory (default .cxr-lab/runs/<time>-<arch>); a queue: its folder (default .cxr-lab/sweeps/<time>-sweep)')
   .option('--force', FORCE_HELP)
-  .action(async (dataset: string, o: Record<string, unknown>) => {
+  .action(async (dataset: string, o: Record<string, unknown>, cmd: Command) => {
     const config: Partial<TrainConfig> = {
       arch: (o.arch as string[])[0], epochs: o.epochs as number, batchSize: o.batch as number, microBatch: o.microBatch as number,
       lr: o.lr as number, imageSize: o.imageSize as number, valPerClass: o.valPerClass as number, testPerClass: o.testPerClass as number,
@@ -136,19 +161,96 @@ program.command('train <dataset>')
       sampler: o.sampler as TrainConfig['sampler'], scheduler: o.scheduler as TrainConfig['scheduler'],
       stepSize: o.stepSize as number, gamma: o.gamma as number, seed: o.seed as number, widthMultiplier: o.widthMultiplier as number,
       pretrained: o.pretrained as string, freezeBackbone: o.freezeBackbone as boolean, patientPattern: o.patientPattern as string,
-      earlyStop: o.earlyStop as number,
+      earlyStop: o.earlyStop as number, splitSeed: o.splitSeed as number | undefined, preset: o.preset as TrainConfig['preset'],
+      folds: o.folds as number | undefined,
     };
+    const archs = o.arch as string[], seeds = o.seeds as number[] | undefined;
+    if (seeds && o.seed !== undefined) throw new UsageError('Use either --seed or --seeds, not both.');
+    checkExecutorFlags(o as SlurmFlags, cmd);
+    if (o.executor === 'slurm') { await trainOnSlurm(dataset, config, archs, seeds, o); return; }
+    if (isSweep(archs, seeds, config.folds)) {
+      checkSweepConfigs(config, archs, seeds, config.splitSeed); // every member's config, now: exit 2 naming the flag
+      mustExist(dataset, 'folder');
+      await trainQueue({ dataset, config, archs, seeds, splitSeed: config.splitSeed, sweepDir: o.out as string | undefined, force: o.force as boolean | undefined });
+      return;
+    }
+    if (seeds) config.seed = seeds[0];
     checkTrainConfig(config); // the engine's rules, now: a bad value exits 2 naming its flag
     mustExist(dataset, 'folder');
     output('train', await run({ type: 'train', id: 0, dataset, config, runDir: o.out as string | undefined, force: o.force as boolean | undefined }));
   });
 
-program.command('resume <runDir>')
-  .description('continue a cancelled or interrupted run from its last checkpoint')
+addTrainOptionsOf(program.commands.find((c) => c.name() === 'train')!, program.command('preflight <dataset>'))
+  .description('what `train` with these options would do here, before any run folder exists: split, backend, weights, time')
+  .action(async (dataset: string, o: Record<string, unknown>) => {
+    const config = trainConfigFromOptions(o);
+    checkTrainConfig(config);
+    mustExist(dataset, 'folder');
+    const result = await run({ type: 'preflight', id: 0, dataset, config });
+    output('preflight', result);
+    if (preflightReport(result).level === 'error') process.exitCode = 1; // the training would fail
+  });
+
+addAugmentCommands(program, program.commands.find((c) => c.name() === 'train')!, run, output);
+addSlurmOptions(program.commands.find((c) => c.name() === 'train')!); // after preflight copied train's options: not its
+
+/**
+ * `train … --executor slurm` (src/cli/slurm.ts): one sbatch job per run, or per member of a queue; then, with --wait,
+ * follow them (exit 0 all completed, 1 one failed, 130 cancelled), else exit 0 once Slurm took them all.
+ */
+async function trainOnSlurm(dataset: string, config: Partial<TrainConfig>, archs: string[], seeds: number[] | undefined, o: Record<string, unknown>): Promise<void> {
+  const ctx = await slurmContext(process.cwd(), sbatchFlags(o as SlurmFlags), globals().backend); // no sbatch: exit 2, before anything else
+  if (isSweep(archs, seeds, config.folds)) checkSweepConfigs(config, archs, seeds, config.splitSeed);
+  else checkTrainConfig({ ...config, ...(seeds ? { seed: seeds[0] } : {}) });
+  mustExist(dataset, 'folder');
+  await followSubmission(await submitTraining({ dataset, config, archs, seeds, splitSeed: config.splitSeed, out: o.out as string | undefined }, ctx, say), o.wait === true);
+}
+
+function say(line: string): void {
+  if (!globals().json) console.error(line);
+}
+
+async function followSubmission(s: SlurmSubmission, wait: boolean): Promise<void> {
+  if (globals().json) process.stdout.write(JSON.stringify({ type: 'result', request: 'submit', result: s }) + '\n');
+  const where = s.sweepDir ?? s.runs[0]?.runDir;
+  if (!wait) { say(`follow ${s.runs.length === 1 ? 'it' : 'them'} with: cxr-lab runs ${where}`); return; }
+  const code = await withStopSignals(newPrinter(), (signal) => waitForRuns(s.runs.map((r) => r.runDir), say, { signal }));
+  if (stoppedBy) say('Stopped following; the jobs go on in Slurm.');
+  else process.exitCode = code;
+}
+
+/**
+ * A training queue (sweep.ts): its members one after another, each in an engine process of its own; exit 0 when all
+ * completed, 1 when one failed, 130/143 when cancelled.
+ */
+async function trainQueue(o: Omit<Parameters<typeof runSweep>[0], 'signal' | 'emit' | 'backend'>): Promise<void> {
+  const printer = newPrinter();
+  const g = globals();
+  const result: SweepResult = await withStopSignals(printer, (signal) => runSweep({
+    ...o, signal, emit: (e) => printer.handle(e), ...(g.backend !== 'auto' ? { backend: g.backend } : {}),
+  }));
+  printer.done();
+  if (g.json) process.stdout.write(JSON.stringify({ type: 'result', request: 'sweep', result }) + '\n');
+  else console.log(formatSweep(result));
+  process.exitCode = sweepExitCode(result.status);
+}
+
+addSlurmOptions(program.command('resume <dir>'))
+  .description('continue a cancelled or interrupted run from its last checkpoint, or a training queue (its unfinished members); --executor slurm: submit it again')
   .option('--force', FORCE_HELP)
-  .action(async (runDir: string, o: { force?: boolean }) => {
+  .action(async (runDir: string, o: { force?: boolean } & SlurmFlags, cmd: Command) => {
+    checkExecutorFlags(o, cmd);
+    if (o.executor === 'slurm') {
+      const ctx = await slurmContext(process.cwd(), sbatchFlags(o), globals().backend);
+      mustExist(runDir, 'folder');
+      await followSubmission(await resubmitTraining(runDir, ctx, say), o.wait === true);
+      return;
+    }
     mustExist(runDir, 'folder');
-    output('train', await run({ type: 'train', id: 0, dataset: '', config: {}, resume: runDir, force: o.force }));
+    if (await isSweepFolder(runDir)) { await trainQueue({ resume: runDir, force: o.force }); return; }
+    // A Slurm run that never started has no run.json yet: it trains here from what its submission recorded.
+    const fresh = await localResumeRequest(runDir);
+    output('train', await run({ type: 'train', id: 0, ...(fresh ?? { dataset: '', config: {}, resume: runDir }), force: o.force }));
   });
 
 program.command('evaluate <runDir>')
@@ -158,12 +260,13 @@ program.command('evaluate <runDir>')
   .addOption(new Option('--checkpoint <which>', 'checkpoint').choices(CHECKPOINT_NAMES).default('best'))
   .addOption(runsOption("more runs to average with this one (a soft-voting ensemble, scored on this run's split)"))
   .option('--calibrate', "temperature scaling fitted on the run's validation split, applied before scoring (ECE before/after)")
-  .action(async (runDir: string, o: { split?: SplitName; data?: string; checkpoint: CheckpointName; runs?: string[]; calibrate?: boolean }) => {
+  .option('--tta', "test-time augmentation: average the probabilities over the preset's views (flip; the recommended preset's mild rotations and zooms)")
+  .action(async (runDir: string, o: { split?: SplitName; data?: string; checkpoint: CheckpointName; runs?: string[]; calibrate?: boolean; tta?: boolean }) => {
     if (o.split && o.data) throw new UsageError('Use either --split or --data, not both.');
     mustExist(runDir, 'folder');
     if (o.data) mustExist(o.data, 'folder');
     const [, ...runs] = runList(runDir, o.runs);
-    output('evaluate', await run({ type: 'evaluate', id: 0, runDir, runs, split: o.split, data: o.data, checkpoint: o.checkpoint, ...(o.calibrate ? { calibrate: true } : {}) }));
+    output('evaluate', await run({ type: 'evaluate', id: 0, runDir, runs, split: o.split, data: o.data, checkpoint: o.checkpoint, ...(o.calibrate ? { calibrate: true } : {}), ...(o.tta ? { tta: true } : {}) }));
   });
 
 program.command('explain <runDir> <image...>')
@@ -178,9 +281,13 @@ program.command('explain <runDir> <image...>')
   .addOption(methodsOption('several CAM methods, comma-separated: each explains the images (with --grid: one column per run × method)'))
   .addOption(runsOption('more runs to explain the same images with (one result per run, in order)'))
   .option('--grid <file.png>', GRID_HELP)
-  .action(async (runDir: string, images: string[], o: { class?: string; layer?: string; out?: string; checkpoint: CheckpointName; method: string; methods?: string[]; augSmooth?: boolean; eigenSmooth?: boolean; runs?: string[]; grid?: string }, cmd: Command) => {
+  .addOption(new Option('--scale <mode>', "colour scale: each map's own range (pytorch-grad-cam's) or one range shared by every class's map of the image").choices(CAM_SCALE_MODES).default('per-map'))
+  .addOption(new Option('--colormap <name>', 'colormap of the PNGs').choices(COLORMAPS).default(DEFAULT_COLORMAP))
+  .action(async (runDir: string, images: string[], o: { class?: string; layer?: string; out?: string; checkpoint: CheckpointName; method: string; methods?: string[]; augSmooth?: boolean; eigenSmooth?: boolean; runs?: string[]; grid?: string; scale: CamScaleMode; colormap: string }, cmd: Command) => {
     const dirs = runList(runDir, o.runs);
     if (o.methods && cmd.getOptionValueSource('method') === 'cli') throw new UsageError('Use either --method or --methods, not both.');
+    if (o.grid !== undefined && (o.scale !== 'per-map' || o.colormap !== DEFAULT_COLORMAP)) throw new UsageError('--scale and --colormap apply to the PNGs of explain, not to --grid.');
+    if (o.scale === 'shared' && o.augSmooth) throw new UsageError('Use either --scale shared or --aug-smooth: aug-smooth scales each augmented map before averaging.');
     if (o.grid !== undefined) checkGrid(o.grid, images.length);
     mustExist(runDir, 'folder');
     for (const image of images) mustExist(image);
@@ -195,7 +302,7 @@ program.command('explain <runDir> <image...>')
       const classIndex = o.class === undefined ? undefined : await resolveClass(dir, o.class);
       // One --out for several runs: a sub-folder each, so one run's maps never overwrite another's.
       const outDir = o.out && dirs.length > 1 ? path.join(o.out, path.basename(path.resolve(dir))) : o.out;
-      for (const method of methods) output('explain', await run({ type: 'explain', id: 0, runDir: dir, images, classIndex, outDir, method, ...options }));
+      for (const method of methods) output('explain', await run({ type: 'explain', id: 0, runDir: dir, images, classIndex, outDir, method, scale: o.scale, colormap: o.colormap, ...options }));
     }
   });
 
@@ -243,11 +350,63 @@ program.command('explain-eval <runDir>')
       target: o.target, layer: o.layer, checkpoint: o.checkpoint }));
   });
 
+program.command('compare <runs...>')
+  .description('runs, or a sweep folder, side by side on their test split (accuracy, per-class precision/recall/F1, macro-F1, AUC with intervals, parameters, training and inference time) with paired tests: McNemar and a paired patient bootstrap')
+  .addOption(new Option('--pairs <which>', 'paired tests of every pair, or of each run against the best (default: every pair up to 4 runs)').choices(['all', 'best']))
+  .option('--no-evaluate', 'leave out runs without a current test evaluation instead of evaluating them first')
+  .action(async (paths: string[], o: { pairs?: PairingMode; evaluate: boolean }) => {
+    checkRunsOrSweeps(paths);
+    const result = await run({ type: 'compare', id: 0, runs: paths, pairing: o.pairs, evaluate: o.evaluate });
+    output('compare', result);
+    if (result.rows.length === 0) throw new Error('No run could be compared (the reasons are above).');
+  });
+
+program.command('report <runs...>')
+  .description('one self-contained HTML report of runs or a sweep (dataset, recipe, curves, tables, paired tests, confusion matrices, ROC, Grad-CAM, audit, environment, model card, CLAIM checklist); --markdown: Markdown with PNGs beside it')
+  .option('--out <file>', "report file (.html, or .md for Markdown; default .cxr-lab/reports/<sweep id>.html, or report.html in a sweep folder elsewhere)")
+  .option('--markdown', 'write Markdown with the figures as PNGs in <name>_files/ beside it')
+  .option('--cam-images <n>', 'test images in the Grad-CAM grid (0: none)', int('--cam-images'), 4)
+  .addOption(new Option('--pairs <which>', 'paired tests of every pair, or of each run against the best').choices(['all', 'best']))
+  .option('--no-evaluate', 'leave out runs without a current test evaluation instead of evaluating them first')
+  .action(async (paths: string[], o: { out?: string; markdown?: boolean; camImages: number; pairs?: PairingMode; evaluate: boolean }) => {
+    if (o.camImages < 0 || o.camImages > MAX_GRID_IMAGES) throw new UsageError(`--cam-images must be between 0 and ${MAX_GRID_IMAGES}`);
+    const format = reportFormat(o.out, o.markdown);
+    checkRunsOrSweeps(paths);
+    const result = await run({ type: 'report', id: 0, runs: paths, out: o.out, format, camImages: o.camImages, pairing: o.pairs, evaluate: o.evaluate });
+    output('report', result);
+    if (result.runs.length === 0) throw new Error('No run could be reported on (the reasons are in the report).');
+  });
+
 program.command('demo')
   .description('generate a phantom X-ray dataset, train a small model, evaluate and explain it (no network)')
   .option('--out <dir>', 'where to put the dataset and the run', 'cxr-lab-demo')
   .action(async (o: { out: string }) => {
     await runDemo(o.out, run, (text) => { if (!globals().json) console.log(text); });
+  });
+
+program.command('runs [folder]')
+  .description('list runs and training queues with their state (a Slurm run: its job\'s state from squeue/scontrol while Slurm knows it)')
+  .action(async (folder: string | undefined) => {
+    if (folder) mustExist(folder, 'folder');
+    const listing = await listRunsAndSweeps(folder);
+    if (globals().json) process.stdout.write(JSON.stringify({ type: 'result', request: 'runs', result: listing }) + '\n');
+    else console.log(formatRuns(listing));
+  });
+
+program.command('cancel <runDir>')
+  .description('cancel a run submitted with --executor slurm (scancel); it stays resumable')
+  .action(async (runDir: string) => {
+    mustExist(runDir, 'folder');
+    await cancelRun(runDir, (line) => console.error(line));
+  });
+
+/** Run by the batch script of `train --executor slurm` on the node (src/engine/slurm/batchScript.ts), not by people. */
+program.command('slurm-job <runDir>', { hidden: true })
+  .option('--ended <code>', 'record the end of the attempt with this exit code, if the training did not', int('--ended'))
+  .action(async (runDir: string, o: { ended?: number }) => {
+    const result = await slurmJobCommand(runDir, o, (req) => run({ type: 'train', id: 0, ...req }),
+      () => (stoppedBy ? SIGNAL_EXIT[stoppedBy] : 0), (line) => console.error(line));
+    if (result) output('train', result);
   });
 
 async function resolveClass(runDir: string, value: string): Promise<number> {

@@ -4,8 +4,14 @@ import { evalMetricValue } from '../shared/runFiles';
 import { formatGrid } from './grid';
 import { formatAudit } from './auditOutput';
 import { formatExplainEval } from './explainEvalOutput';
+import { formatComparison, formatReport } from './compareOutput';
+import { formatLrFind, formatSamples, formatTune } from './augmentOutput';
+import { formatPreflight, preflightReport } from '../shared/preflight';
+import { peakOnScale } from '../shared/camDisplay';
 
 const pct = formatPercent;
+/** A shared-scale map's peak, "0.31 of the strongest class's". */
+const sharedPeak = (i: ExplainResult['items'][number]) => `${formatMetric(i.scale ? peakOnScale(i.scale, i.classIndex) : undefined, 2)} of the strongest class's`;
 
 
 export function formatEval(r: EvalResult): string {
@@ -46,6 +52,7 @@ function formatRankingAndCalibration(r: EvalResult): string[] {
     lines.push(`  AUC macro ${formatWithInterval(roc.macro, iv?.metrics.rocAuc?.macro)}, weighted ${formatWithInterval(roc.weighted, null)}, micro ${formatWithInterval(roc.micro, null)}` +
       (ap ? `; average precision macro ${formatWithInterval(ap.macro, iv?.metrics.averagePrecision?.macro)}, micro ${formatWithInterval(ap.micro, null)}` : ''));
   }
+  if (r.tta) lines.push(`  test-time augmentation: probabilities averaged over ${r.tta.views.length} views of the ${r.tta.preset} preset (${r.tta.views.map((v) => v.name).join('; ')})`);
   if (ts) {
     lines.push(`  calibration: ECE ${formatMetric(ts.eceBefore)} → ${formatMetric(ts.eceAfter)} after temperature scaling (T = ${ts.temperature.toPrecision(3)}, ` +
       `fitted on ${ts.fittedOn}, ${ts.fitImages} images); log loss ${formatMetric(ts.logLossBefore)} → ${formatMetric(ts.logLossAfter)}; the numbers above are calibrated`);
@@ -83,10 +90,13 @@ export function formatSubgroups(columns: NonNullable<EvalResult['subgroups']>): 
 }
 
 const printers: { [K in keyof ResultByRequest]: (r: ResultByRequest[K]) => string } = {
+  preflight: (r) => formatPreflight(preflightReport(r)),
   info: (r: InfoResult) => [
     `backend: ${r.backend} (threads ${r.threads}, SIMD ${r.simd ? 'on' : 'off'})`,
     ...r.tried.map((t) => `  not used: ${t.name} — ${t.error}`),
     `versions: ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    ...(r.native ? [`TensorFlow libraries: ${r.native}`] : []),
+    ...(r.gpu ? [`gpu: ${r.gpu.summary}`] : []),
     `models: ${r.models.join(', ')}`,
   ].join('\n'),
   scan: (r: ScanSummary) => [
@@ -94,20 +104,31 @@ const printers: { [K in keyof ResultByRequest]: (r: ResultByRequest[K]) => strin
     ...Object.entries(r.perClass).map(([c, n]) => `  ${c}: ${n} (default split: train ${r.perSplit.train[c]}, val ${r.perSplit.val[c]}, test ${r.perSplit.test[c]})`),
     `  sizes: ${r.size.minWidth}–${r.size.maxWidth} × ${r.size.minHeight}–${r.size.maxHeight} px (mean ${Math.round(r.size.meanWidth)} × ${Math.round(r.size.meanHeight)})`,
     `  channels: ${Object.entries(r.channels).map(([c, n]) => `${c}: ${n}`).join(', ')}; formats: ${Object.entries(r.formats).map(([f, n]) => `${f}: ${n}`).join(', ')}`,
+    ...(r.patients ? [`  patients: ${r.patients.count}${r.patients.metadata
+      ? ` (metadata.csv${r.patients.metadata.column ? `, column ${r.patients.metadata.column}` : ', no patient column'}; other columns: ${r.patients.metadata.columns.join(', ') || 'none'})`
+      : r.patients.source === 'pattern' ? ' (from the file names)' : ' (unknown: each image its own patient)'}`] : []),
     ...r.excluded.map((e) => `  left out: ${e.file} — ${e.reason}`),
     ...r.issues.map((i) => `  ${i.severity}: ${i.message}`),
   ].join('\n'),
+  slurm: (r) => r.runs.map((x) => `Slurm job ${x.jobId}: ${x.runDir}`).join('\n') || 'no Slurm job',
   train: (r: TrainResult) => `run ${r.status} after ${r.epochsDone} epoch(s): ${r.runDir}` +
     (r.best ? `\nbest checkpoint: epoch ${r.best.epoch}, val loss ${r.best.valLoss.toFixed(4)}, val acc ${pct(r.best.valAcc)}` : ''),
   evaluate: formatEval,
   explain: (r: ExplainResult) => r.items.map((i) =>
-    `${i.image}: ${i.className} (${pct(i.probabilities[i.classIndex])}), layer ${i.layer}\n  ${i.overlay}\n  ${i.heatmap}`).join('\n'),
+    `${i.image}: ${i.className} (${pct(i.probabilities[i.classIndex])}), layer ${i.layer}${i.scale?.mode === 'shared' ? `, scale shared by the classes (this map peaks at ${sharedPeak(i)})` : ''}` +
+    `\n  ${i.overlay}\n  ${i.heatmap}\n  ${i.json} (raw values)`).join('\n'),
   grid: formatGrid,
   audit: formatAudit,
   'explain-eval': formatExplainEval,
   'import-weights': (r: ImportWeightsResult) => `${r.arch} weights from ${r.sourceFile} (${r.format}, sha256 ${r.sha256.slice(0, 12)}…): ` +
     `${(r.params / 1e6).toFixed(2)}M parameters${r.includeTop ? ' with the 1000-class top' : ''}, inputs normalised '${r.normalization}', in ${r.seconds.toFixed(1)} s\n` +
     `  ${r.outDir}\n  use it with: cxr-lab train <dataset> --arch ${r.arch} --pretrained ${r.outDir}`,
+  'native-install': (r) => `TensorFlow ${r.tensorflow} (${r.variant}) from ${r.source}: ${(r.bytes / 1e6).toFixed(0)} MB in ${r.dir} (${r.seconds.toFixed(0)} s)`,
+  compare: formatComparison,
+  report: formatReport,
+  'lr-find': formatLrFind,
+  samples: formatSamples,
+  tune: formatTune,
   cancel: (r) => (r.cancelled ? 'cancelled' : 'nothing to cancel'),
 };
 

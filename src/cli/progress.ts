@@ -16,10 +16,12 @@ export class ProgressPrinter {
 
   constructor(private readonly mode: OutputMode, private readonly out: NodeJS.WriteStream = process.stderr) {}
 
-  handle(e: JobEvent): void {
+  /** `member`: the training-queue member the event is of; its lines start with `[<member>] `. */
+  handle(e: JobEvent & { member?: string }): void {
     if (this.mode === 'json') { process.stdout.write(JSON.stringify(e) + '\n'); return; }
+    const tag = e.member ? `[${e.member}] ` : '';
     if (e.type === 'progress') {
-      const epoch = e.epoch ? `epoch ${e.epoch}/${e.epochs} ` : '';
+      const epoch = `${tag}${e.epoch ? `epoch ${e.epoch}/${e.epochs} ` : ''}`;
       const line = `${epoch}${e.phase} ${bar(e.done, e.total)} ${e.done}/${e.total}${e.message ? ' ' + e.message : ''}  ETA ${formatDurationShort(e.etaSeconds)}`;
       if (this.mode === 'tty') {
         this.out.write(`\r\x1b[2K${line}`);
@@ -32,10 +34,10 @@ export class ProgressPrinter {
     }
     if (e.type === 'epoch-end') {
       const r = e.record;
-      this.line(`epoch ${r.epoch}: train loss ${formatLoss(r.trainLoss)} acc ${formatPercent(r.trainAcc)} | val loss ${formatLoss(r.valLoss)} acc ${formatPercent(r.valAcc)} | lr ${formatLr(r.lr)} | ${r.seconds.toFixed(1)}s${r.best ? ' | best ✓' : ''}`);
+      this.line(`${tag}epoch ${r.epoch}: train loss ${formatLoss(r.trainLoss)} acc ${formatPercent(r.trainAcc)} | val loss ${formatLoss(r.valLoss)} acc ${formatPercent(r.valAcc)} | lr ${formatLr(r.lr)} | ${r.seconds.toFixed(1)}s${r.best ? ' | best ✓' : ''}`);
       return;
     }
-    this.line(e.level === 'info' ? e.message : `${e.level}: ${e.message}`);
+    this.line(`${tag}${e.level === 'info' ? e.message : `${e.level}: ${e.message}`}`);
   }
 
   /** A message of the command itself (results, paths). */

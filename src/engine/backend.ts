@@ -1,6 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { useFusedBatchNorm } from './native/fusedBatchNorm';
 import { registerFastStep } from './native/stepKernel';
+import { nativeLoadReason } from './native/loadError';
+import { secondTfjsReason } from './native/oneTfjs';
+import { tensorflowBuild } from './native/tensorflowBuild';
+import { probeGpu, type TensorflowBuild } from './native/gpuProbe';
+import type { GpuReport } from '../shared/engineProtocol';
+import { NATIVE_DIR_ENV } from '../shared/node/nativeLibs';
 import { availableParallelism } from 'node:os';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -15,6 +21,11 @@ export interface BackendInfo {
   tried: { name: string; error: string }[];
   /** Hard cap on tensor memory where the backend has one (the wasm heap). */
   memoryLimitBytes?: number;
+  /** tensorflow: which TensorFlow build the addon loaded (gpu: the CUDA one), and the folder it came from when not node_modules. */
+  build?: TensorflowBuild;
+  native?: string;
+  /** tensorflow with a CUDA build: the GPU probe's answer (its summary says what runs where). */
+  gpu?: GpuReport;
 }
 
 /** emscripten's getHeapMax() in tfjs-backend-wasm 4.22 (32-bit wasm): ~4 GB of tensors at most. */
@@ -77,7 +88,21 @@ function requireNodeBackend(pkg: string): { version?: Record<string, string> } {
 async function loadNode(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node'): Promise<Attempt> {
   // libtensorflow logs INFO lines (oneDNN, CPU features) to stderr on first use; keep its warnings and errors.
   process.env['TF_CPP_MIN_LOG_LEVEL'] ??= '1';
-  const mod = requireNodeBackend(pkg);
+  let second: string | undefined;
+  try {
+    second = secondTfjsReason(pkg);
+  } catch {
+    // Not installed: the require below says so in Node's words.
+  }
+  if (second) return { ok: false, error: second };
+  let mod: ReturnType<typeof requireNodeBackend>;
+  try {
+    mod = requireNodeBackend(pkg);
+  } catch (err) {
+    return { ok: false, error: nativeLoadReason(pkg, err) };
+  }
+  // The one-tfjs check, after the fact: tfjs-node's backend must be registered in the engine's own tfjs-core.
+  if (!tf.findBackendFactory('tensorflow')) return { ok: false, error: `${pkg} loaded but registered its backend in another copy of tfjs-core than the engine's` };
   if (!(await tf.setBackend('tensorflow'))) return { ok: false, error: `${pkg} loaded but the 'tensorflow' backend failed to initialise` };
   registerFastStep();
   useFusedBatchNorm();
@@ -95,8 +120,19 @@ async function loadNode(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-nod
         [short]: mod.version?.[short] ?? mod.version?.['tfjs-node'] ?? 'unknown',
         tensorflow: binding?.TF_Version ?? 'unknown',
       },
+      ...(await nativeBuildInfo(pkg)),
     },
   };
+}
+
+/** Which TensorFlow build the addon runs on and, for the CUDA one, whether a GPU is usable (logged once: why not). */
+async function nativeBuildInfo(pkg: string): Promise<Pick<BackendInfo, 'build' | 'native' | 'gpu'>> {
+  const build = tensorflowBuild(pkg);
+  const native = process.env[NATIVE_DIR_ENV] || undefined;
+  if (build !== 'gpu') return { build, native };
+  const gpu = await probeGpu({ build });
+  if (!gpu.usable) console.error(`cxr-lab: ${gpu.summary}`);
+  return { build, native, gpu };
 }
 
 async function loadWasm(): Promise<Attempt> {

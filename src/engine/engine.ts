@@ -8,7 +8,16 @@ import { explainGrid } from './jobs/grid';
 import { importWeights } from './jobs/importWeights';
 import { auditRun } from './jobs/audit';
 import { explainEval } from './jobs/explainEval';
+import { slurmJob } from './jobs/slurm';
 import { train } from './train/trainer';
+import { preflight } from './jobs/preflight';
+import { installNative } from './native/install/installNative';
+import { probeGpu } from './native/gpuProbe';
+import { compareRunSet } from './jobs/compare';
+import { writeReport } from './jobs/report';
+import { lrFind } from './jobs/lrFind';
+import { sampleGrid } from './jobs/samples';
+import { tune } from './jobs/tune';
 
 type JobRequest = Exclude<EngineRequest, { type: 'cancel' }>;
 
@@ -21,8 +30,11 @@ export async function runJob<R extends JobRequest>(req: R, signal: AbortSignal, 
   switch (req.type) {
     case 'info': {
       const b = await initBackend(req.backend ?? 'auto');
-      return { backend: b.name, threads: b.threads, simd: b.simd, versions: b.versions, tried: b.tried, models: listModels().map((m) => m.name) } as Out;
+      const gpu = b.gpu ?? await probeGpu({ build: b.build ?? 'none' });
+      return { backend: b.name, threads: b.threads, simd: b.simd, versions: b.versions, tried: b.tried, models: listModels().map((m) => m.name), gpu, native: b.native } as Out;
     }
+    case 'preflight':
+      return await preflight({ ...req, signal, emit }) as Out;
     case 'scan':
       return await scanSummary({ ...req, signal, emit }) as Out;
     case 'train':
@@ -39,5 +51,19 @@ export async function runJob<R extends JobRequest>(req: R, signal: AbortSignal, 
       return await auditRun({ ...req, signal, emit }) as Out;
     case 'explain-eval':
       return await explainEval({ ...req, signal, emit }) as Out;
+    case 'native-install':
+      return await installNative({ ...req, signal, emit }) as Out;
+    case 'compare':
+      return (await compareRunSet({ ...req, signal, emit })).result as Out;
+    case 'report':
+      return await writeReport({ ...req, signal, emit }) as Out;
+    case 'lr-find':
+      return await lrFind({ ...req, signal, emit }) as Out;
+    case 'samples':
+      return await sampleGrid({ ...req, signal, emit }) as Out;
+    case 'tune':
+      return await tune({ ...req, signal, emit }) as Out;
+    case 'slurm':
+      return await slurmJob({ ...req, signal, emit }) as Out;
   }
 }

@@ -10,6 +10,8 @@
  *            checkpoint:<best|last>:after-old-rename   between the two renames of the checkpoint swap
  *            write:<file name>                         a file written (not yet renamed into place) by writeFileAtomic
  *   @n       the n-th time this process reaches the point (default: the first)
+ *   <member>/<point>                                   only in the engine process of that training-queue member
+ *                                                      (its folder name in the sweep: memberFaultSpec)
  *   action   none: SIGKILL this process (kill -9: no finally, no exit handlers);
  *            an errno code (ENOSPC, EIO …): throw that error there, once;
  *            disk-full: throw ENOSPC there and at every later write:* point (a disk that stays full)
@@ -64,4 +66,16 @@ export function faultPoint(name: string, file?: string): void {
     throw errnoError('ENOSPC', name, file);
   }
   throw errnoError(fault.action, name, file);
+}
+
+/**
+ * The CXR_LAB_FAULT of a training-queue member's engine process: entries `<member>/<point>…` of this member without
+ * their prefix, plus the entries without a member (every process has those); other members' entries are left out.
+ */
+export function memberFaultSpec(spec: string, member: string): string {
+  return spec.split(',').map((s) => s.trim()).filter(Boolean).flatMap((entry) => {
+    const m = /^([\w.-]+)\/(.+)$/.exec(entry);
+    if (!m) return [entry];
+    return m[1] === member ? [m[2]] : [];
+  }).join(',');
 }

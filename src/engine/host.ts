@@ -37,7 +37,7 @@ async function stopOnSignal(signal: keyof typeof SIGNAL_EXIT): Promise<void> {
 async function handle(req: EngineRequest): Promise<void> {
   if (req.type === 'cancel') {
     const job = running.get(req.target);
-    job?.abort();
+    job?.abort(req.reason);
     send({ type: 'result', id: req.id, request: 'cancel', result: { cancelled: Boolean(job) } });
     return;
   }

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LAB_DIR } from '../shared/runFiles';
 
-export type WebviewName = 'training' | 'evaluation' | 'explain' | 'grid' | 'audit';
+export type WebviewName = 'training' | 'evaluation' | 'explain' | 'grid' | 'audit' | 'compare' | 'samples';
 
 export function makeNonce(): string {
   return randomBytes(18).toString('base64').replace(/[^A-Za-z0-9]/g, '');

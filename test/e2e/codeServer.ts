@@ -28,6 +28,8 @@ export const QUIET_SETTINGS = {
   'git.enabled': false,
   'chat.commandCenter.enabled': false,
   'window.commandCenter': false,
+  // The one-time "install the native backend?" toast would cover the scenario's screenshots; native.test.ts turns it on.
+  'cxrLab.offerNativeBackend': false,
 };
 
 export interface ServerDirs { root: string; userDataDir: string; extensionsDir: string; env: NodeJS.ProcessEnv }

@@ -119,6 +119,7 @@ async function main(): Promise<number> {
       await screenshot('train-quick-pick');
       await wb.pickQuickItem({ placeholder: /^Architecture/, label: ARCH });
       await wb.pickQuickItem({ placeholder: /^Pretrained weights/, label: 'None' });
+      await wb.pickQuickItem({ placeholder: /^Training preset/, label: 'reference' });
       await wb.pickQuickItem({ placeholder: /^Epochs/, label: '2' });
       await wb.pickQuickItem({ placeholder: /^Batch size/, label: '8' });
       await wb.pickQuickItem({ placeholder: /^Learning rate/, label: '1e-3' });
@@ -326,6 +327,10 @@ async function main(): Promise<number> {
       const frame = await wb.webviewFrame('#cell-images .cell-image', 'evaluation');
       await frame.click('#cell-images .cell-image');
       await gradcamFrame(h!, listedFile);
+      // The top-losses tile opened a Grad-CAM view beside the evaluation: this image replaced it there (one view, no third column).
+      const gradcamTabs = await wb.page.locator('.part.editor .tabs-container .tab', { hasText: 'Grad-CAM' }).count();
+      const groups = await wb.page.locator('.part.editor .editor-group-container').count();
+      if (gradcamTabs !== 1 || groups > 2) throw new Error(`${gradcamTabs} Grad-CAM tabs in ${groups} editor groups; expected the one reused view beside the evaluation`);
       await screenshot('gradcam-from-matrix');
     }, ['a confusion-matrix cell click lists its images']);
 
@@ -424,6 +429,15 @@ async function main(): Promise<number> {
       const frame = await gradcamFrame(h!, image);
       const probabilities = await frame.$$eval('#probabilities li', (els) => els.length);
       if (probabilities !== CLASSES) throw new Error(`${probabilities} class probabilities shown, expected ${CLASSES}`);
+      // The header: the true class from its folder, right or wrong, the split of the run that holds it, the probability.
+      const header = (await frame.textContent('#cam-header')) ?? '';
+      if (!/True class effusion/.test(header) || !/(correct|wrong): predicted/.test(header) || !/(test|validation|training) split of this run/.test(header) || !/p\(\S+\) = \d/.test(header)) {
+        throw new Error(`the Grad-CAM header says "${header}"`);
+      }
+      const legend = (await frame.textContent('#colorbar-legend')) ?? '';
+      if (!await frame.isVisible('#colorbar') || !/^Per-map scale/.test(legend)) throw new Error(`colour bar ${await frame.isVisible('#colorbar') ? 'shown' : 'hidden'}, legend "${legend}"`);
+      if (!await frame.isVisible('#pin')) throw new Error('the reusable view has no pin button');
+      console.log(`    ${header}`);
       if (!await imageLoaded(frame, '#overlay-base')) throw new Error('the image under the heatmap did not load');
       // The opacity slider drives the overlay.
       await frame.$eval('#opacity-slider', (el) => {
@@ -479,6 +493,55 @@ async function main(): Promise<number> {
       console.log(`    ${audit.images.length} images, ${tiles.length} ranked; verdict: ${audit.verdict.sentence}`);
       await screenshot('audit');
     }, ['Runs tree shows the run with its checkpoints']);
+
+    await steps.step('Show Samples from the Dataset view: images per class, the same images augmented, histograms and sizes; Regenerate draws again', async () => {
+      const { wb } = h!;
+      await wb.runCommand('View: Close All Editor Groups');
+      await wb.showViewContainer(/CXR Lab/);
+      // The Dataset view's title-bar action (shown while the pointer is over the view), as a user clicks it.
+      const pane = wb.viewPane('Dataset');
+      await pane.locator('.pane-header').hover();
+      const action = pane.locator('.pane-header .actions-container [aria-label="Show Samples"]').first();
+      await action.waitFor({ state: 'visible', timeout: 10_000 });
+      await action.click();
+      const frame = await wb.webviewFrame('#samples-body .samples-class', 'samples', { timeoutMs: 120_000 });
+      const loadedImages = async () => frame.$$eval('#samples-body img', (els) => [els.length, els.filter((e) => (e as HTMLImageElement).complete && (e as HTMLImageElement).naturalWidth > 0).length]);
+      await waitFor('every thumbnail to load', async () => { const [n, ok] = await loadedImages(); return n > 0 && n === ok ? n : undefined; }, 60_000);
+      const cards = await frame.$$eval('.samples-class', (els) => els.map((e) => ({
+        name: e.getAttribute('data-class'), meta: e.querySelector('.class-meta')?.textContent ?? '',
+        originals: e.querySelectorAll('.sample-original').length, augmented: e.querySelectorAll('.sample-augmented').length,
+        captions: Array.from(e.querySelectorAll('.sample-augmented figcaption')).map((c) => c.textContent ?? ''),
+        bars: e.querySelectorAll('.histogram rect').length,
+      })));
+      if (cards.map((c) => c.name).sort().join() !== 'consolidation,effusion,normal') throw new Error(`class cards ${cards.map((c) => c.name).join(', ')}`);
+      for (const c of cards) {
+        if (c.originals !== 6 || c.augmented !== 6) throw new Error(`${c.name}: ${c.originals} original and ${c.augmented} augmented thumbnails, expected 6 each`);
+        if (!c.meta.includes(`${PER_CLASS} images`) || !c.meta.includes(`${IMAGE_PX} × ${IMAGE_PX} px`)) throw new Error(`${c.name}: the size line says "${c.meta}"`);
+        if (c.bars !== 64) throw new Error(`${c.name}: a histogram of ${c.bars} bars`);
+        if (c.captions.some((t) => !t)) throw new Error(`${c.name}: an augmented image without its caption`);
+      }
+      const summary = (await frame.textContent('#samples-summary')) ?? '';
+      if (!/seed 42 · recommended preset/.test(summary)) throw new Error(`the summary says "${summary}"`);
+      // The augmented thumbnails differ from the originals (the preset changed them), as files the engine wrote.
+      const thumbs = path.join(workspace, LAB_DIR, 'samples');
+      const files = (await fs.readdir(thumbs)).filter((f) => f.endsWith('.png'));
+      if (files.length !== 36) throw new Error(`${files.length} thumbnails in ${thumbs}, expected 36`);
+      const differing = await Promise.all(files.filter((f) => f.endsWith('-original.png')).map(async (f) => {
+        const [a, b] = await Promise.all([f, f.replace('-original.png', '-augmented.png')].map((x) => sharp(path.join(thumbs, x)).raw().toBuffer()));
+        return a.some((v, i) => Math.abs(v - b[i]) > 8);
+      }));
+      if (differing.filter(Boolean).length < 12) throw new Error(`only ${differing.filter(Boolean).length} of 18 augmented thumbnails differ from their originals`);
+      console.log(`    ${cards.length} classes × 6 images; ${differing.filter(Boolean).length} of 18 visibly augmented; ${cards[0].captions[0]}`);
+      await screenshot('samples-grid');
+      const before = await frame.$$eval('.sample-augmented img', (els) => els.map((e) => e.getAttribute('src')));
+      await frame.click('#regenerate');
+      await waitFor('the new draw (seed 43)', async () => /seed 43/.test((await frame.textContent('#samples-summary')) ?? ''), 120_000);
+      await waitFor('every new thumbnail to load', async () => { const [n, ok] = await loadedImages(); return n > 0 && n === ok ? n : undefined; }, 60_000);
+      const after = await frame.$$eval('.sample-augmented img', (els) => els.map((e) => e.getAttribute('src')));
+      if (after.length !== before.length || after.some((src, i) => src === before[i])) throw new Error('Regenerate left the augmented thumbnails as they were');
+      await frame.locator('.samples-class').first().locator('.sample-augmented').first().scrollIntoViewIfNeeded();
+      await screenshot('samples-regenerated');
+    }, ['CXR Lab view lists the dataset classes']);
   } finally {
     await h?.close();
     await fs.rm(root, { recursive: true, force: true }).catch(() => undefined);

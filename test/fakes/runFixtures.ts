@@ -1,11 +1,11 @@
 /** Writes run directories as the engine does (run.json, history.jsonl, checkpoints/*\/meta.json, eval/*.json) for extension tests. */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { EpochRecord, RunStatus, TrainConfig } from '../../src/shared/engineProtocol';
 import {
-  ENSEMBLE_FILES, ENSEMBLES_DIR, LAB_DIR, RUN_FILES, RUN_LAYOUT_VERSION, RUNS_DIR, type CheckpointMeta, type CheckpointMetaFile, type CheckpointName, type EnsembleFile,
-  type EvalFile, type RunInfo,
+  ENSEMBLE_FILES, ENSEMBLES_DIR, LAB_DIR, RUN_FILES, RUN_LAYOUT_VERSION, RUNS_DIR, SWEEP_FILES, SWEEPS_DIR, sweepMemberName, type CheckpointMeta, type CheckpointMetaFile,
+  type CheckpointName, type EnsembleFile, type EvalFile, type RunInfo, type SweepFile, type SweepMember,
 } from '../../src/shared/runFiles';
 
 export const tempWorkspace = (): string => mkdtempSync(path.join(tmpdir(), 'cxr-ext-'));
@@ -84,15 +84,18 @@ export function writeEnsemble(workspace: string, s: { id: string; members: { run
 export interface RunSpec {
   id: string; status: RunStatus; pid?: number; createdAt: string; epochs?: number; arch?: string;
   history?: EpochRecord[]; checkpoints?: Partial<Record<CheckpointName, CheckpointMeta>>; evals?: EvalFile[];
+  /** The run folder (default `<workspace>/.cxr-lab/runs/<id>`), e.g. a sweep member's. */
+  dir?: string; seed?: number; splitSeed?: number;
 }
 
 export function writeRun(workspace: string, s: RunSpec): string {
-  const dir = path.join(workspace, LAB_DIR, RUNS_DIR, s.id);
+  const dir = s.dir ?? path.join(workspace, LAB_DIR, RUNS_DIR, s.id);
   mkdirSync(dir, { recursive: true });
   const history = s.history ?? [];
   const config: TrainConfig = {
     arch: s.arch ?? 'resnet18', epochs: s.epochs ?? 5, batchSize: 4, microBatch: 0, imageSize: 32, lr: 1e-3, valPerClass: 2, testPerClass: 2,
-    sampler: 'weighted', scheduler: 'step', stepSize: 3, gamma: 0.1, seed: 1, freezeBackbone: false,
+    sampler: 'weighted', scheduler: 'step', stepSize: 3, gamma: 0.1, seed: s.seed ?? 1, freezeBackbone: false,
+    ...(s.splitSeed !== undefined ? { splitSeed: s.splitSeed } : {}),
   };
   const info: RunInfo = {
     format: RUN_LAYOUT_VERSION, id: s.id, createdAt: s.createdAt, updatedAt: s.createdAt, status: s.status, pid: s.pid ?? process.pid, config,
@@ -117,3 +120,27 @@ export function writeRun(workspace: string, s: RunSpec): string {
 }
 
 export const meta = (epochN: number, valLoss: number): CheckpointMeta => ({ epoch: epochN, valLoss, valAcc: 0.8, savedAt: '2026-11-01T00:00:00Z' });
+
+export interface SweepSpec {
+  id: string; createdAt: string; status: SweepFile['status']; runnerPid?: number;
+  members: { arch: string; seed?: number; status: SweepMember['status']; reason?: string; run?: Omit<RunSpec, 'id' | 'dir' | 'arch' | 'createdAt'> }[];
+}
+
+/** `.cxr-lab/sweeps/<id>/` as the training queue writes it: sweep.json, and a run folder for each member given a `run`. */
+export function writeSweep(workspace: string, s: SweepSpec): string {
+  const dir = path.join(workspace, LAB_DIR, SWEEPS_DIR, s.id);
+  mkdirSync(dir, { recursive: true });
+  const severalSeeds = new Set(s.members.map((m) => m.seed ?? 1)).size > 1;
+  const members: SweepMember[] = s.members.map((m) => {
+    const name = sweepMemberName(m.arch, m.seed ?? 1, severalSeeds);
+    if (m.run) writeRun(workspace, { ...m.run, id: name, arch: m.arch, seed: m.seed ?? 1, splitSeed: 1, createdAt: s.createdAt, dir: path.join(dir, name) });
+    return { name, arch: m.arch, seed: m.seed ?? 1, runDir: name, status: m.status, ...(m.reason ? { reason: m.reason } : {}) };
+  });
+  const file: SweepFile = {
+    format: RUN_LAYOUT_VERSION, id: s.id, createdAt: s.createdAt, updatedAt: s.createdAt, status: s.status, dataset: path.join(workspace, 'data'),
+    config: { epochs: 5 }, splitSeed: 1, archs: [...new Set(s.members.map((m) => m.arch))], seeds: [...new Set(s.members.map((m) => m.seed ?? 1))], members,
+    runner: { pid: s.runnerPid ?? process.pid, host: hostname(), startedAt: s.createdAt },
+  };
+  writeFileSync(path.join(dir, SWEEP_FILES.sweep), JSON.stringify(file));
+  return dir;
+}

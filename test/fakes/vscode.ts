@@ -74,13 +74,20 @@ export class FakePanel {
   readonly webview = new FakeWebview();
   iconPath?: unknown;
   revealed = 0;
+  /** The columns reveal() was asked for, in order. */
+  readonly revealedIn: unknown[] = [];
+  /** The editor group it lies in: a number asked for, or Beside the active group (which then exists). */
+  viewColumn?: number;
   private readonly disposed = new EventEmitter<void>();
   onDidDispose = this.disposed.event;
   constructor(readonly viewType: string, public title: string, readonly column: unknown, options: unknown) {
     this.webview.options = options;
+    const asked = typeof column === 'object' && column !== null ? (column as { viewColumn?: unknown }).viewColumn : column;
+    this.viewColumn = typeof asked === 'number' && asked > 0 ? asked
+      : asked === ViewColumn.Beside ? (window.tabGroups.activeTabGroup.viewColumn ?? 1) + 1 : window.tabGroups.activeTabGroup.viewColumn;
     fake.panels.push(this);
   }
-  reveal() { this.revealed++; }
+  reveal(column?: unknown) { this.revealed++; this.revealedIn.push(column); }
   dispose() { this.disposed.fire(); }
 }
 
@@ -97,6 +104,7 @@ export const fake = {
   messageAnswers: [] as (string | undefined)[],
   openDialogAnswers: [] as (Uri[] | undefined)[],
   state: new Map<string, unknown>(),
+  globalState: new Map<string, unknown>(),
   trees: new Map<string, { treeDataProvider: unknown }>(),
   panels: [] as FakePanel[],
   diagnostics: [] as { name: string; entries: Map<string, unknown[]> }[],
@@ -155,7 +163,11 @@ export const window = {
   showOpenDialog: async () => fake.openDialogAnswers.shift(),
   withProgress: async <T>(_o: unknown, task: (p: { report(): void }, t: { onCancellationRequested(): Disposable }) => Promise<T>) =>
     task({ report() {} }, { onCancellationRequested: () => new Disposable() }),
-  tabGroups: { activeTabGroup: { activeTab: undefined as { input: unknown } | undefined } },
+  tabGroups: {
+    activeTabGroup: { activeTab: undefined as { input: unknown } | undefined, viewColumn: 1 as number | undefined },
+    /** The editor groups (one, column 1, unless a test lays out more). */
+    all: [{ viewColumn: 1 }] as { viewColumn: number }[],
+  },
   activeTextEditor: undefined,
 };
 
@@ -177,6 +189,9 @@ export const commands = {
     if (fake.commands.has(id)) throw new Error(`command ${id} already registered`);
     fake.commands.set(id, fn);
     return new Disposable(() => fake.commands.delete(id));
+  },
+  async getCommands() {
+    return [...fake.commands.keys()];
   },
   async executeCommand(command: string, ...args: unknown[]) {
     fake.executed.push({ command, args });
@@ -201,5 +216,8 @@ export function fakeContext(extensionPath: string) {
     extensionPath,
     asAbsolutePath: (p: string) => path.join(extensionPath, p),
     workspaceState: { get: <T>(k: string, d?: T) => (fake.state.has(k) ? fake.state.get(k) as T : d), update: async (k: string, v: unknown) => { fake.state.set(k, v); }, keys: () => [...fake.state.keys()] },
+    globalState: { get: <T>(k: string, d?: T) => (fake.globalState.has(k) ? fake.globalState.get(k) as T : d), update: async (k: string, v: unknown) => { fake.globalState.set(k, v); }, keys: () => [...fake.globalState.keys()] },
+    /** Empty (nothing installed there): the native backend's libraries would live in it. */
+    globalStorageUri: Uri.file(path.join(extensionPath, '.fake-global-storage-absent')),
   };
 }

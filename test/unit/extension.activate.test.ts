@@ -85,9 +85,11 @@ test('Runs tree: newest first, and each run gets the context actions that fit it
   const items = roots.map((n) => provider.getTreeItem(n) as vscode.TreeItem);
   assert.deepEqual(items.map((i) => i.label), ['20261102-000000-resnet18', '20261101-000000-vgg16']);
   assert.equal(items[1].description, 'vgg16 · cancelled · 1/5 epochs');
-  assert.deepEqual(contextActions(items[0].contextValue!), ['cxrLab.openTrainingPanel', 'cxrLab.evaluate', 'cxrLab.explainWithCheckpoint', 'cxrLab.auditShortcuts', 'cxrLab.revealRun', 'cxrLab.deleteRun']);
-  assert.deepEqual(contextActions(items[1].contextValue!), ['cxrLab.openTrainingPanel', 'cxrLab.resumeRun', 'cxrLab.revealRun', 'cxrLab.deleteRun']);
-  assert.deepEqual(contextActions('run status-running ckpt cancellable'), ['cxrLab.openTrainingPanel', 'cxrLab.evaluate', 'cxrLab.explainWithCheckpoint', 'cxrLab.auditShortcuts', 'cxrLab.cancelTraining', 'cxrLab.revealRun']);
+  const compare = ['cxrLab.compareRuns', 'cxrLab.exportReport'];
+  assert.deepEqual(contextActions(items[0].contextValue!), ['cxrLab.openTrainingPanel', 'cxrLab.evaluate', 'cxrLab.explainWithCheckpoint', 'cxrLab.auditShortcuts', ...compare, 'cxrLab.revealRun', 'cxrLab.deleteRun']);
+  assert.deepEqual(contextActions(items[1].contextValue!), ['cxrLab.openTrainingPanel', ...compare, 'cxrLab.resumeRun', 'cxrLab.revealRun', 'cxrLab.deleteRun']);
+  assert.deepEqual(contextActions('run status-running ckpt cancellable'), ['cxrLab.openTrainingPanel', 'cxrLab.evaluate', 'cxrLab.explainWithCheckpoint', 'cxrLab.auditShortcuts', ...compare, 'cxrLab.cancelTraining', 'cxrLab.revealRun']);
+  assert.deepEqual(contextActions('sweep status-completed'), compare, 'a sweep node: compare it, report it');
   const children = (await provider.getChildren(roots[0])) as RunNode[];
   assert.deepEqual(contextActions((provider.getTreeItem(children[0]) as vscode.TreeItem).contextValue!), ['cxrLab.evaluate', 'cxrLab.explainWithCheckpoint']);
 });

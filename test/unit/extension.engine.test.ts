@@ -59,7 +59,7 @@ test('extension host with the real engine: scan, train, live panel, evaluate, Gr
 
   // Train Model from the palette: workspace dataset, squeezenet, 1 epoch, batch 4, 32 px; the panel opens at once.
   fake.reset();
-  fake.quickPickAnswers.push({}, { accept: 'squeezenet1_1' }, { accept: 'None' }, { type: '1', accept: '1' }, { accept: '4' }, { accept: '1e-3' }, { type: '32', accept: '32' }, {}, {});
+  fake.quickPickAnswers.push({}, { accept: 'squeezenet1_1' }, { accept: 'None' }, { accept: 'reference' }, { type: '1', accept: '1' }, { accept: '4' }, { accept: '1e-3' }, { type: '32', accept: '32' }, {}, {});
   await fake.commands.get('cxrLab.trainModel')!();
   const panel = fake.panels.find((p) => p.viewType === 'cxrLab.training')!;
   assert.ok(panel, 'training panel opened');
@@ -70,7 +70,7 @@ test('extension host with the real engine: scan, train, live panel, evaluate, Gr
   assert.ok(posted(panel, 'init').length >= 1);
   assert.ok(posted(panel, 'progress').length > 0, 'live progress reached the panel');
   assert.equal(posted(panel, 'epoch').length, 1);
-  assert.deepEqual(fake.state.get('cxrLab.lastTrainSettings'), { dataset: ws, arch: 'squeezenet1_1', epochs: 1, batchSize: 4, lr: 1e-3, imageSize: 32, sampler: 'weighted', scheduler: 'step' });
+  assert.deepEqual(fake.state.get('cxrLab.lastTrainSettings'), { dataset: ws, arch: 'squeezenet1_1', epochs: 1, batchSize: 4, lr: 1e-3, imageSize: 32, sampler: 'weighted', scheduler: 'step', preset: 'reference' });
 
   // The run in the tree, completed, with its checkpoints.
   const runs = fake.trees.get('cxrLab.runs')!.treeDataProvider as vscode.TreeDataProvider<RunNode>;
@@ -89,7 +89,7 @@ test('extension host with the real engine: scan, train, live panel, evaluate, Gr
   // Explain an image: the Grad-CAM view gets webview URIs of files written in the run's cams/.
   const image = init.type === 'init' ? init.evaluation.predictions[0].file : '';
   await fake.commands.get('cxrLab.explainImage')!(Uri.file(image));
-  const camPanel = fake.panels.find((p) => p.viewType === 'cxrLab.explain')!;
+  const camPanel = await until('the Grad-CAM view', () => fake.panels.find((p) => p.viewType === 'cxrLab.explain'));
   camPanel.webview.send({ type: 'ready' });
   const result = await until('the Grad-CAM', () => posted<ExplainToWebview>(camPanel, 'result')[0] ?? posted<ExplainToWebview>(camPanel, 'error')[0]);
   assert.equal(result.type, 'result', JSON.stringify(result));

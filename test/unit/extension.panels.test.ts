@@ -102,7 +102,7 @@ test('ExplainController: explains with the default checkpoint, re-runs on class 
   const { webview, requests, picks, controller } = explainSetup(runs);
   await controller.handle({ type: 'ready' });
   assert.deepEqual(picks, [], 'a default exists: no question');
-  assert.deepEqual(requests[0], { runDir: newer, image: '/data/covid/a.png', checkpoint: 'best', classIndex: undefined, layer: undefined, method: 'gradcam', augSmooth: false, eigenSmooth: false });
+  assert.deepEqual(requests[0], { runDir: newer, image: '/data/covid/a.png', checkpoint: 'best', classIndex: undefined, layer: undefined, method: 'gradcam', augSmooth: false, eigenSmooth: false, scale: 'per-map', colormap: 'jet' });
   assert.deepEqual(webview.posted.map((m) => (m as ExplainToWebview).type), ['busy', 'result']);
   const view = (webview.posted[1] as Extract<ExplainToWebview, { type: 'result' }>).view;
   assert.equal(view.image.uri, 'https://res/data/covid/a.png');
@@ -118,7 +118,7 @@ test('ExplainController: explains with the default checkpoint, re-runs on class 
 
   // The method picker and the smoothing boxes: the same class and layer, another method and options.
   await controller.handle({ type: 'selectMethod', method: 'scorecam', augSmooth: true, eigenSmooth: false });
-  assert.deepEqual(requests.at(-1), { runDir: newer, image: '/data/covid/a.png', checkpoint: 'best', classIndex: 2, layer: 'block4', method: 'scorecam', augSmooth: true, eigenSmooth: false });
+  assert.deepEqual(requests.at(-1), { runDir: newer, image: '/data/covid/a.png', checkpoint: 'best', classIndex: 2, layer: 'block4', method: 'scorecam', augSmooth: true, eigenSmooth: false, scale: 'per-map', colormap: 'jet' });
   assert.equal((webview.posted.at(-2) as Extract<ExplainToWebview, { type: 'busy' }>).message, `Computing Score-CAM of a.png with new (best)…`);
   const scored = (webview.posted.at(-1) as Extract<ExplainToWebview, { type: 'result' }>).view;
   assert.deepEqual([scored.method, scored.augSmooth, scored.eigenSmooth], ['scorecam', true, false]);

@@ -51,22 +51,22 @@ test('stored last settings are accepted only when complete and valid', () => {
 test('quick-pick flow: every step opens on the reference default; Enter through gives the defaults', async () => {
   fake.reset();
   const seen: string[] = [];
-  for (let i = 0; i < 9; i++) fake.quickPickAnswers.push(acceptActive(seen));
+  for (let i = 0; i < 10; i++) fake.quickPickAnswers.push(acceptActive(seen));
   const s = await pickTrainSettings(ctx());
-  assert.deepEqual(s, { ...defaultSettings('/ws'), pretrained: 'imagenet' }, 'the recipe fine-tunes ImageNet weights');
-  assert.deepEqual(seen, ['$(root-folder) ws', 'densenet121', 'ImageNet', '25', '20', '1e-4', '224', 'weighted', 'step']);
-  assert.deepEqual(fake.quickPicksShown.map((q) => (q as unknown as { step: number }).step), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.deepEqual(s, { ...defaultSettings('/ws'), pretrained: 'imagenet', preset: 'reference' }, 'the recipe fine-tunes ImageNet weights');
+  assert.deepEqual(seen, ['$(root-folder) ws', 'densenet121', 'ImageNet', 'reference', '25', '20', '1e-4', '224', 'weighted', 'step']);
+  assert.deepEqual(fake.quickPicksShown.map((q) => (q as unknown as { step: number }).step), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
 });
 
 test('quick-pick flow: choices and typed values; Escape cancels', async () => {
   fake.reset();
   fake.openDialogAnswers.push([Uri.file('/elsewhere/data')]);
   fake.quickPickAnswers.push(
-    { accept: '$(folder-opened) Browse…' }, { accept: 'resnet18' }, { accept: 'None' },
+    { accept: '$(folder-opened) Browse…' }, { accept: 'resnet18' }, { accept: 'None' }, { accept: 'recommended' },
     { type: '3', accept: '3' }, { accept: '4' }, { accept: '1e-3' }, { type: '48', accept: '48' }, { accept: 'shuffle' }, { accept: 'none' },
   );
   const s = await pickTrainSettings(ctx());
-  assert.deepEqual(s, { dataset: path.resolve('/elsewhere/data'), arch: 'resnet18', epochs: 3, batchSize: 4, lr: 1e-3, imageSize: 48, sampler: 'shuffle', scheduler: 'none' });
+  assert.deepEqual(s, { dataset: path.resolve('/elsewhere/data'), arch: 'resnet18', epochs: 3, batchSize: 4, lr: 1e-3, imageSize: 48, sampler: 'shuffle', scheduler: 'none', preset: 'recommended' });
 
   fake.reset();
   fake.quickPickAnswers.push({ accept: '$(root-folder) ws' }, { accept: 'vgg16' }, undefined);
@@ -84,7 +84,37 @@ test('quick-pick flow: "Train with last settings" returns them in one step, or s
   fake.reset();
   const seen: string[] = [];
   fake.quickPickAnswers.push({ accept: '$(settings) Choose settings…' }, { accept: '$(history) data' });
-  for (let i = 0; i < 8; i++) fake.quickPickAnswers.push(acceptActive(seen));
+  for (let i = 0; i < 9; i++) fake.quickPickAnswers.push(acceptActive(seen));
   const s = await pickTrainSettings(ctx(last));
-  assert.deepEqual(s, { ...defaultSettings('/data'), pretrained: 'imagenet' }, 'steps start from the reference defaults, on the last dataset');
+  assert.deepEqual(s, { ...defaultSettings('/data'), pretrained: 'imagenet', preset: 'reference' }, 'steps start from the reference defaults, on the last dataset');
+});
+
+test('quick-pick flow: the recommended preset pre-selects its rate and one-cycle; the LR finder\'s suggestions come first, and it can run from the step', async () => {
+  fake.reset();
+  const seen: string[] = [];
+  fake.quickPickAnswers.push({ accept: '$(root-folder) ws' }, { accept: 'mobilenetv2' }, { accept: 'None' }, { accept: 'recommended' });
+  for (let i = 0; i < 6; i++) fake.quickPickAnswers.push(acceptActive(seen));
+  const s = await pickTrainSettings(ctx());
+  assert.deepEqual(seen, ['25', '20', '1e-3', '224', 'weighted', 'onecycle']);
+  assert.deepEqual([s?.preset, s?.lr, s?.scheduler], ['recommended', 1e-3, 'onecycle']);
+  assert.equal(toTrainRequest(s!, '/ws').config.preset, 'recommended');
+  assert.match(settingsSummary(s!), /^mobilenetv2 · recommended preset · /);
+
+  // Suggestions of an earlier LR finder run are offered first (the valley pre-selected); "Run the LR finder…" runs it and asks again.
+  fake.reset();
+  const found = [{ lr: 2.5e-3, label: '$(sparkle) 2.5e-3', description: 'LR finder: valley', detail: 'run 1' }];
+  const fresh = [{ lr: 7e-4, label: '$(sparkle) 7e-4', description: 'LR finder: valley', detail: 'run 2' }];
+  let ran = 0;
+  const withFinder = { ...ctx(), lrSuggestions: async () => found, findLr: async () => { ran++; return fresh; } };
+  const lrSeen: string[][] = [];
+  fake.quickPickAnswers.push({ accept: '$(root-folder) ws' }, { accept: 'mobilenetv2' }, { accept: 'None' }, { accept: 'recommended' }, { accept: '25' }, { accept: '20' });
+  fake.quickPickAnswers.push((qp: FakeQuickPick) => { lrSeen.push(qp.items.map((i) => i.label)); return { accept: '$(search) Run the LR finder…' }; });
+  fake.quickPickAnswers.push((qp: FakeQuickPick) => { lrSeen.push([qp.activeItems[0]?.label ?? '']); return { accept: undefined }; });
+  for (let i = 0; i < 3; i++) fake.quickPickAnswers.push(acceptActive([]));
+  const t = await pickTrainSettings(withFinder);
+  assert.equal(lrSeen[0][0], '$(sparkle) 2.5e-3');
+  assert.equal(lrSeen[0].at(-1), '$(search) Run the LR finder…');
+  assert.equal(ran, 1);
+  assert.deepEqual(lrSeen[1], ['$(sparkle) 7e-4']);
+  assert.equal(t?.lr, 7e-4);
 });

@@ -97,12 +97,12 @@ export function evaluationInit(): EvaluationToWebview[] {
   const wmean = (k: 'precision' | 'recall' | 'f1') => perClass.reduce((s, m) => s + m[k] * m.support, 0) / total;
   const accuracy = classes.reduce((s, _c, k) => s + confusion[k][k], 0) / total;
   const summary: SummaryRow[] = [
-    { runDir, runId: '2026-11-25T18-02-11-densenet121', arch: 'densenet121', name: 'test', accuracy, macroF1: mean('f1'), weightedF1: wmean('f1'), epochs: 12, bestEpoch: 11 },
-    { runDir: '/ws/.cxr-lab/runs/r-resnet18', runId: '2026-11-24T09-12-40-resnet18', arch: 'resnet18', name: 'test', accuracy: 0.8077, macroF1: 0.7712, weightedF1: 0.8031, epochs: 12, bestEpoch: 9 },
-    { runDir: '/ws/.cxr-lab/runs/r-resnet50', runId: '2026-11-24T11-40-02-resnet50', arch: 'resnet50', name: 'test', accuracy: 0.8462, macroF1: 0.8155, weightedF1: 0.8420, epochs: 12, bestEpoch: 12 },
-    { runDir: '/ws/.cxr-lab/runs/r-squeezenet', runId: '2026-11-24T14-05-55-squeezenet1_1', arch: 'squeezenet1_1', name: 'test', accuracy: 0.7538, macroF1: 0.7011, weightedF1: 0.7466, epochs: 12 },
-    { runDir: '/ws/.cxr-lab/runs/r-vgg16', runId: '2026-11-24T16-31-17-vgg16', arch: 'vgg16', name: 'test', accuracy: 0.8615, macroF1: 0.8390, weightedF1: 0.8604, epochs: 12, bestEpoch: 10 },
-    { runDir: '/ws/.cxr-lab/runs/r-mobilenet', runId: '2026-11-25T08-00-03-mobilenetv2', arch: 'mobilenetv2', name: 'data-external', accuracy: 0.7923, macroF1: 0.7544, weightedF1: 0.7901, epochs: 12, bestEpoch: 8 },
+    { runDir, runId: '2026-11-25T18-02-11-densenet121', arch: 'densenet121', name: 'test', accuracy, macroF1: mean('f1'), weightedF1: wmean('f1'), epochs: 12, bestEpoch: 11, total, checkpoint: { which: 'best', epoch: 11 }, setKey: 'split:test:h:42' },
+    { runDir: '/ws/.cxr-lab/runs/r-resnet18', runId: '2026-11-24T09-12-40-resnet18', arch: 'resnet18', name: 'test', accuracy: 0.8077, macroF1: 0.7712, weightedF1: 0.8031, epochs: 12, bestEpoch: 9, total, checkpoint: { which: 'best', epoch: 9 }, setKey: 'split:test:h:42' },
+    { runDir: '/ws/.cxr-lab/runs/r-resnet50', runId: '2026-11-24T11-40-02-resnet50', arch: 'resnet50', name: 'test', accuracy: 0.8462, macroF1: 0.8155, weightedF1: 0.8420, epochs: 12, bestEpoch: 12, total, checkpoint: { which: 'last', epoch: 12 }, setKey: 'split:test:h:42' },
+    { runDir: '/ws/.cxr-lab/runs/r-squeezenet', runId: '2026-11-24T14-05-55-squeezenet1_1', arch: 'squeezenet1_1', name: 'test', accuracy: 0.7538, macroF1: 0.7011, weightedF1: 0.7466, epochs: 12, total, checkpoint: { which: 'best', epoch: 12 }, setKey: 'split:test:h:42' },
+    { runDir: '/ws/.cxr-lab/runs/r-vgg16', runId: '2026-11-24T16-31-17-vgg16', arch: 'vgg16', name: 'test', accuracy: 0.8615, macroF1: 0.8390, weightedF1: 0.8604, epochs: 12, bestEpoch: 10, total, checkpoint: { which: 'best', epoch: 10 }, setKey: 'split:test:h:42' },
+    { runDir: '/ws/.cxr-lab/runs/r-mobilenet', runId: '2026-11-25T08-00-03-mobilenetv2', arch: 'mobilenetv2', name: 'data-external', accuracy: 0.7923, macroF1: 0.7544, weightedF1: 0.7901, epochs: 12, bestEpoch: 8, total: 180, checkpoint: { which: 'best', epoch: 8 }, setKey: 'folder:external' },
   ];
   return [{
     type: 'init', summary,
@@ -154,7 +154,11 @@ export function explainView(imageUri: string, heatmapUri: string, overlayUri: st
     heatmapUri, overlayUri, classes, probabilities: [0.71, 0.08, 0.21], classIndex: 2,
     layer: 'conv5_block16_concat', layers: ['conv5_block16_concat', 'conv5_block16_2_conv', 'pool4_conv', 'pool3_conv'],
     checkpoint: { runDir, runId: '2026-11-25T18-02-11-densenet121', arch: 'densenet121', which: 'best', epoch: 11 },
-    method: 'gradcampp', augSmooth: true, eigenSmooth: false,
+    method: 'gradcampp', augSmooth: false, eigenSmooth: false, scaleMode: 'shared',
+    facts: { trueClass: 'COVID', split: 'test', rel: 'COVID/hannover-006f3a8a.png' },
+    // A 7 × 7 map with a hot spot over the left lung, on a scale shared with a stronger class.
+    raw: { width: 7, height: 7, inputWidth: 224, inputHeight: 224, values: Array.from({ length: 49 }, (_, i) => Math.max(0, 0.03 - 0.008 * Math.hypot((i % 7) - 2, Math.floor(i / 7) - 3))) },
+    scale: { mode: 'shared', min: 0, max: 0.041, classes: [{ min: 0, max: 0.041 }, { min: 0, max: 0.004 }, { min: 0, max: 0.03 }] },
     methods: [['gradcam', 'Grad-CAM'], ['gradcampp', 'Grad-CAM++'], ['hirescam', 'HiResCAM'], ['xgradcam', 'XGrad-CAM'], ['layercam', 'Layer-CAM'],
       ['eigencam', 'Eigen-CAM'], ['scorecam', 'Score-CAM']].map(([id, label]) => ({ id, label })),
   };

@@ -163,7 +163,8 @@ async function evaluation(browser: any, theme: keyof typeof themes): Promise<voi
   await page.click('#cell-images .cell-image >> nth=0');
   const explain = (await posted(page)).find((m) => m.type === 'explainImage');
   check(`evaluation/${theme}: image click posts explainImage`, !!explain && explain.file.includes('Viral_Pneumonia'), JSON.stringify(explain));
-  await page.click('#summary-table tbody tr >> nth=1');
+  check(`evaluation/${theme}: runs table in 2 groups (test split, external folder)`, (await page.locator('#runs-table tr.runs-group').count()) === 2);
+  await page.click('#runs-table tbody tr.clickable >> nth=1');
   check(`evaluation/${theme}: summary row posts openEvaluation`, (await posted(page)).some((m) => m.type === 'openEvaluation'));
   await finish(page, `evaluation-${theme}-after-clicks`);
 }
@@ -209,12 +210,18 @@ async function explain(browser: any, theme: keyof typeof themes, images: { origi
   check(`explain/${theme}: bar click posts selectClass 0`, select?.classIndex === 0, JSON.stringify(select));
   await page.click('#change-checkpoint');
   check(`explain/${theme}: change checkpoint posted`, (await posted(page)).some((m) => m.type === 'changeCheckpoint'));
-  // The sample was made with Grad-CAM++ and aug-smooth: the picker and the boxes say so; eigen-smooth asks for it on top.
+  // The sample was made with Grad-CAM++ on the shared scale: the picker and the boxes say so; eigen-smooth asks for it on top.
   const caption = await page.textContent('#overlay-caption');
-  check(`explain/${theme}: caption names the method`, caption === 'Grad-CAM++ · aug-smooth overlay', String(caption));
+  check(`explain/${theme}: caption names the method`, caption === 'Grad-CAM++ overlay', String(caption));
+  const header = (await page.textContent('#cam-header')) ?? '';
+  check(`explain/${theme}: header says true class, verdict, split`, /True class COVID/.test(header) && /wrong: predicted COVID|correct: predicted COVID/.test(header) && /test split of this run/.test(header), header);
+  check(`explain/${theme}: colour bar with its legend`, await page.isVisible('#colorbar') && /shared by the 3 classes/.test((await page.textContent('#colorbar-legend')) ?? ''));
+  await send(page, [{ type: 'pin', pinned: false }]);
+  await page.click('#pin');
+  check(`explain/${theme}: pin posts pin`, (await posted(page)).some((m) => m.type === 'pin'));
   await page.click('#eigen-smooth');
   const method = (await posted(page)).find((m) => m.type === 'selectMethod');
-  check(`explain/${theme}: eigen-smooth posts selectMethod`, method?.method === 'gradcampp' && method.augSmooth === true && method.eigenSmooth === true, JSON.stringify(method));
+  check(`explain/${theme}: eigen-smooth posts selectMethod`, method?.method === 'gradcampp' && method.augSmooth === false && method.eigenSmooth === true, JSON.stringify(method));
   await send(page, [{ type: 'busy', message: 'Computing Grad-CAM for class COVID…' }]);
   check(`explain/${theme}: busy shown`, await page.isVisible('#busy'));
   await page.screenshot({ path: path.join(outDir, `explain-${theme}-busy.png`), fullPage: true });

@@ -16,6 +16,14 @@ export interface CamResult {
   activationShape: number[];
   /** Id of the CamMethod that made the map. */
   method: string;
+  /**
+   * The map before its final scaling (what `cam` is scaled from): after ReLU and upsampling, at the input size — with
+   * aug-smooth the mean of the six scaled maps. `range`: its min and max.
+   */
+  unscaled: Float32Array;
+  range: { min: number; max: number };
+  /** The method's map after ReLU at the layer's grid, before upsampling; absent with aug-smooth (a mean at the input size). */
+  layerMap?: { width: number; height: number; values: Float32Array };
 }
 
 /** Options of a CAM computation, after pytorch-grad-cam's `__call__(aug_smooth, eigen_smooth)`. */
@@ -71,6 +79,7 @@ export class BaseCam {
     tf.tidy(() => {
       const first = this.pass(split, input, classIndex);
       let cam = first.cam;
+      let unscaled = first.unscaled;
       if (this.options.augSmooth) {
         const maps: tf.Tensor[] = [];
         for (const flip of AUG_FLIPS) {
@@ -85,8 +94,10 @@ export class BaseCam {
             maps.push(flip ? tf.reverse(map, 2) : map);
           }
         }
-        cam = minMaxNormalise(tf.addN(maps).div(maps.length)) as tf.Tensor4D;
+        unscaled = tf.addN(maps).div(maps.length) as tf.Tensor4D;
+        cam = minMaxNormalise(unscaled) as tf.Tensor4D;
       }
+      const [, h, w] = first.layerMap.shape;
       result = {
         cam: cam.dataSync() as Float32Array,
         width,
@@ -96,6 +107,8 @@ export class BaseCam {
         layer: this.layerName,
         activationShape: first.activationShape,
         method: this.method.id,
+        ...withRange(unscaled.dataSync() as Float32Array),
+        ...(this.options.augSmooth ? {} : { layerMap: { width: w, height: h, values: first.layerMap.dataSync() as Float32Array } }),
       };
     });
     return result!;
@@ -169,8 +182,11 @@ export class BaseCam {
       } else {
         throw new Error(`CAM: method ${method.id} is marked batchSafe but returned a map`);
       }
-      const upsampled = tf.image.resizeBilinear(tf.relu(map), [height, width], false, true);
+      const layerMaps = tf.relu(map);
+      const upsampled = tf.image.resizeBilinear(layerMaps, [height, width], false, true);
       const cams = minMaxNormalise(upsampled, [1, 2, 3]).dataSync() as Float32Array;
+      const unscaled = upsampled.dataSync() as Float32Array;
+      const layerValues = layerMaps.dataSync() as Float32Array;
       const size = height * width;
       for (let i = 0; i < n; i++) {
         results.push({
@@ -182,6 +198,8 @@ export class BaseCam {
           layer: this.layerName,
           activationShape: [1, h, w, channels],
           method: method.id,
+          ...withRange(unscaled.slice(i * size, (i + 1) * size)),
+          layerMap: { width: w, height: h, values: layerValues.slice(i * h * w, (i + 1) * h * w) },
         });
       }
     });
@@ -190,7 +208,7 @@ export class BaseCam {
 
   /** One map: forward (and backward), the method, ReLU, upsampling, min-max. Inside compute()'s tidy. */
   private pass(split: GraphSplit, input: tf.Tensor4D, classIndex: number | undefined): {
-    cam: tf.Tensor4D; probabilities: number[]; classIndex: number; activationShape: number[];
+    cam: tf.Tensor4D; unscaled: tf.Tensor4D; layerMap: tf.Tensor4D; probabilities: number[]; classIndex: number; activationShape: number[];
   } {
     const [, height, width] = input.shape;
     const method = this.method;
@@ -251,9 +269,10 @@ export class BaseCam {
       }
       map = out.map.reshape([1, h, w, 1]);
     }
-    const upsampled = tf.image.resizeBilinear(tf.relu(map), [height, width], false, true);
+    const layerMap = tf.relu(map);
+    const upsampled = tf.image.resizeBilinear(layerMap, [height, width], false, true);
     const cam = minMaxNormalise(upsampled) as tf.Tensor4D;
-    return { cam, probabilities, classIndex: chosen, activationShape: activation.shape.slice() };
+    return { cam, unscaled: upsampled, layerMap, probabilities, classIndex: chosen, activationShape: activation.shape.slice() };
   }
 
   /**
@@ -265,6 +284,14 @@ export class BaseCam {
     this.split.head.dispose();
     this.split = null;
   }
+}
+
+/** The unscaled map with its range. */
+function withRange(unscaled: Float32Array): { unscaled: Float32Array; range: { min: number; max: number } } {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of unscaled) { if (v < min) min = v; if (v > max) max = v; }
+  return { unscaled, range: unscaled.length ? { min, max } : { min: 0, max: 0 } };
 }
 
 function checkClassIndex(classIndex: number, numClasses: number): void {

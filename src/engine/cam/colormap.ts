@@ -1,16 +1,17 @@
 /**
- * The "jet" colormap (blue -> cyan -> yellow -> red), the one pytorch-grad-cam applies through
- * OpenCV's COLORMAP_JET, as the usual piecewise-linear formula.
+ * The CAM colormaps of the engine's pictures: OpenCV's tables (jet, pytorch-grad-cam's default; inferno; turbo), from
+ * src/shared/camDisplay.ts, which the Grad-CAM view draws with too.
  */
+import { applyColormap, colormapColor } from '../../shared/camDisplay';
+
+export { applyColormap, COLORMAPS, DEFAULT_COLORMAP, isColormap, type ColormapName } from '../../shared/camDisplay';
+
+/** The "jet" colour of a value in [0,1] (blue → cyan → yellow → red): OpenCV's COLORMAP_JET, as pytorch-grad-cam applies it. */
 export function jet(value: number): [number, number, number] {
-  const v = Math.min(1, Math.max(0, Number.isFinite(value) ? value : 0));
-  const channel = (centre: number) => Math.round(255 * Math.min(1, Math.max(0, 1.5 - Math.abs(4 * v - centre))));
-  return [channel(3), channel(2), channel(1)];
+  return colormapColor('jet', value);
 }
 
-/** Map values in [0,1] to interleaved RGB bytes. */
+/** Map values in [0,1] to interleaved RGB bytes in jet. */
 export function applyJet(values: ArrayLike<number>): Uint8Array {
-  const rgb = new Uint8Array(values.length * 3);
-  for (let i = 0; i < values.length; i++) rgb.set(jet(values[i]), i * 3);
-  return rgb;
+  return applyColormap(values, 'jet');
 }

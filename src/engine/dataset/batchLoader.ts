@@ -7,6 +7,7 @@
  */
 import { errorText } from './decode';
 import { decodeInto, type PreprocessOptions } from './preprocess';
+import type { AugmentParams } from './augment/params';
 import type { ImageItem } from './scan';
 
 export interface Batch {
@@ -18,11 +19,13 @@ export interface Batch {
 }
 
 /** Decode one item into `out` at `offset` (size*size*3 floats); the default reads the file with preprocess. */
-export type ItemDecoder = (item: ImageItem, flip: boolean, out: Float32Array, offset: number) => Promise<void>;
+export type ItemDecoder = (item: ImageItem, flip: boolean, out: Float32Array, offset: number, augment?: AugmentParams) => Promise<void>;
 
 export interface BatchLoaderOptions extends PreprocessOptions {
   /** Horizontal flip per item (index-aligned with items). */
   flips?: boolean[];
+  /** A training preset's augmentation per item (index-aligned with items; undefined: none). */
+  augment?: (AugmentParams | undefined)[];
   /** Batches decoded ahead of the one being consumed (default 2). */
   prefetch?: number;
   /** Images decoded at once (default 4). */
@@ -38,6 +41,7 @@ export class BatchLoader implements AsyncIterable<Batch> {
   constructor(private readonly items: ImageItem[], private readonly batchSize: number, private readonly opts: BatchLoaderOptions) {
     if (!Number.isInteger(batchSize) || batchSize <= 0) throw new Error(`batchSize must be a positive whole number, got ${batchSize}.`);
     if (opts.flips && opts.flips.length !== items.length) throw new Error(`flips has ${opts.flips.length} entries for ${items.length} items.`);
+    if (opts.augment && opts.augment.length !== items.length) throw new Error(`augment has ${opts.augment.length} entries for ${items.length} items.`);
     this.numBatches = Math.ceil(items.length / batchSize);
   }
 
@@ -58,7 +62,7 @@ class BatchIteration implements AsyncIterator<Batch> {
     private readonly opts: BatchLoaderOptions) {
     this.prefetch = Math.max(0, Math.floor(opts.prefetch ?? 2));
     this.slots = new Semaphore(Math.max(1, Math.floor(opts.concurrency ?? 4)));
-    this.decode = opts.decoder ?? ((item, flip, out, offset) => decodeInto(item.path, opts, flip, out, offset));
+    this.decode = opts.decoder ?? ((item, flip, out, offset, augment) => decodeInto(item.path, opts, flip, out, offset, augment));
     opts.signal?.addEventListener('abort', this.onAbort, { once: true });
   }
 
@@ -106,7 +110,7 @@ class BatchIteration implements AsyncIterator<Batch> {
       let release: (() => void) | undefined;
       try {
         release = await this.slots.acquire();
-        await this.decode(item, this.opts.flips?.[start + j] ?? false, x, j * per);
+        await this.decode(item, this.opts.flips?.[start + j] ?? false, x, j * per, this.opts.augment?.[start + j]);
         return undefined;
       } catch (e) {
         return errorText(e);

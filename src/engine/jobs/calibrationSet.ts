@@ -1,6 +1,6 @@
 /**
  * `evaluate --calibrate`: the images temperature scaling is fitted on — the run's validation split, predicted by the
- * same model (or ensemble) and checkpoint as the evaluated images — and the patient clusters of the bootstrap.
+ * same model (or ensemble), checkpoint and test-time augmentation as the evaluated images — and the patient clusters of the bootstrap.
  */
 import type { CheckpointName, JobEventSink } from '../../shared/engineProtocol';
 import { scanDataset, DatasetError } from '../dataset/scan';
@@ -17,7 +17,7 @@ export interface CalibrationSet { name: string; labels: number[]; probabilities:
  * The validation split of `members[0]`'s run with the members' mean probabilities. `runScan`: a scan of the run's
  * dataset already made (evaluating one of its splits), else it is scanned here.
  */
-export async function predictCalibrationSet(members: RunStore[], o: { checkpoint?: CheckpointName; signal?: AbortSignal; emit: JobEventSink; runScan?: DatasetScan }): Promise<CalibrationSet> {
+export async function predictCalibrationSet(members: RunStore[], o: { checkpoint?: CheckpointName; tta?: boolean; signal?: AbortSignal; emit: JobEventSink; runScan?: DatasetScan }): Promise<CalibrationSet> {
   const run = members[0];
   const scan = o.runScan ?? await scanDataset(run.info.dataset.root, { classes: run.info.dataset.classes, signal: o.signal });
   const items = splitFromRecord(scan, await readRunSplit(run.dir), run.info.config.seed).val;
@@ -25,7 +25,7 @@ export async function predictCalibrationSet(members: RunStore[], o: { checkpoint
     throw new DatasetError(`--calibrate fits the temperature on the validation split of run ${run.info.id}, which has no readable image.`);
   }
   const predicted = await predictMembers(members, items, {
-    checkpoint: o.checkpoint, signal: o.signal, log: (message) => o.emit({ type: 'log', level: 'warn', message }),
+    checkpoint: o.checkpoint, tta: o.tta, signal: o.signal, log: (message) => o.emit({ type: 'log', level: 'warn', message }),
     onBatch: (_member, done, total) => o.emit({ type: 'progress', phase: 'calibrate', done, total }),
   });
   if (o.signal?.aborted) throw new CancelledError();

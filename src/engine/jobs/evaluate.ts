@@ -11,10 +11,12 @@ import { RunStore } from '../run/runStore';
 import { readRunSplit } from '../run/runFiles';
 import { ensembleDir, writeEnsembleFile } from '../run/ensembleStore';
 import { averagePredictions, predictMembers } from '../predict/ensemble';
+import { evalTiming } from '../predict/timing';
 import type { DatasetScan, ImageItem } from '../dataset/types';
 import { metadataFindings } from './evaluateMetadata';
 import { knownPatients, predictCalibrationSet } from './calibrationSet';
 import { CancelledError, RunError } from '../errors';
+import { DEFAULT_PRESET, presetOf } from '../dataset/augment/presets';
 
 export type EvaluateOptions = Omit<EvaluateRequest, 'type' | 'id'> & { signal?: AbortSignal; emit: JobEventSink };
 
@@ -43,26 +45,29 @@ export async function evaluateRun(o: EvaluateOptions): Promise<EvalResult> {
   }
   if (items.length === 0) throw new DatasetError(`Nothing to evaluate: the ${name} set of run ${run.info.id} has no readable image.`);
   // One file per way of evaluating: the last checkpoint's or a calibrated evaluation never overwrites the best one's.
-  name += `${o.checkpoint === 'last' ? '-last' : ''}${o.calibrate ? '-calibrated' : ''}`;
+  name += `${o.checkpoint === 'last' ? '-last' : ''}${o.tta ? '-tta' : ''}${o.calibrate ? '-calibrated' : ''}`;
 
   const predicted = await predictMembers(members, items, {
-    checkpoint: o.checkpoint, signal: o.signal, log: (message) => o.emit({ type: 'log', level: 'warn', message }),
+    checkpoint: o.checkpoint, signal: o.signal, log: (message) => o.emit({ type: 'log', level: 'warn', message }), tta: o.tta,
     onBatch: (member, done, total) => o.emit({ type: 'progress', phase: 'evaluate', done, total, ...(members.length > 1 ? { message: `model ${member + 1}/${members.length}` } : {}) }),
   });
   if (o.signal?.aborted) throw new CancelledError();
   const preds = averagePredictions(predicted.map((m) => m.predictions));
   for (const f of preds.failed) o.emit({ type: 'log', level: 'warn', message: `Skipped ${f.item.rel}: ${f.error}` });
   // --calibrate: temperature fitted on the validation split; every probability-based number then uses the calibrated rows.
-  const calibrateOn = o.calibrate ? await predictCalibrationSet(members, { checkpoint: o.checkpoint, signal: o.signal, emit: o.emit, runScan: o.data ? undefined : scan }) : undefined;
+  const calibrateOn = o.calibrate ? await predictCalibrationSet(members, { checkpoint: o.checkpoint, tta: o.tta, signal: o.signal, emit: o.emit, runScan: o.data ? undefined : scan }) : undefined;
   if (calibrateOn && name.startsWith('val')) o.emit({ type: 'log', level: 'warn', message: 'The temperature is fitted on the split being evaluated (val): its ECE after calibration is optimistic.' });
   const scored = scorePredictions({ labels: preds.labels, probabilities: preds.probabilities, classes, seed: run.info.config.seed, patients: knownPatients(preds.items), calibrateOn });
   const { predicted: yPred, report, metrics } = scored;
   const uncertainty = { intervals: scored.intervals, bootstrap: scored.bootstrap, ...(scored.temperatureScaling ? { temperatureScaling: scored.temperatureScaling } : {}) };
   const findings = metadataFindings(scan, preds.items, preds.labels, yPred, classes);
+  const patients = knownPatients(preds.items);
+  const timing = evalTiming(predicted.map((m) => m.predictions), run.info.config.batchSize);
   const outDir = members.length > 1 ? ensembleDir(members.map((m) => m.dir)) : run.dir;
   const ensemble = members.length > 1
     ? await writeEnsembleFile(outDir, predicted.map((m) => ({ run: m.run, epoch: m.meta.epoch })), o.checkpoint ?? 'best')
     : undefined;
+  const tta = o.tta ? { tta: { preset: run.info.config.preset ?? DEFAULT_PRESET, views: presetOf(run.info.config.preset).tta } } : {};
   const evalDir = path.join(outDir, RUN_FILES.eval);
   const jsonPath = path.join(evalDir, `${name}.json`);
   const pngPath = path.join(evalDir, `${name}.png`);
@@ -70,15 +75,17 @@ export async function evaluateRun(o: EvaluateOptions): Promise<EvalResult> {
   const evalFile: EvalFile = {
     format: RUN_LAYOUT_VERSION, name, runId: ensemble?.id ?? run.info.id, checkpoint: { which: o.checkpoint ?? 'best', ...predicted[0].meta }, createdAt: new Date().toISOString(),
     loss: preds.loss, ...report, metrics, ...uncertainty,
-    predictions: preds.items.map((it, i) => ({ file: it.path, rel: it.rel, label: preds.labels[i], predicted: yPred[i], probabilities: scored.probabilities[i] })),
+    predictions: preds.items.map((it, i) => ({ file: it.path, rel: it.rel, label: preds.labels[i], predicted: yPred[i], probabilities: scored.probabilities[i], ...(patients ? { patient: it.patient } : {}) })),
     skipped: preds.failed.map((f) => ({ file: f.item.path, error: f.error })),
+    ...tta,
     ...(members.length > 1 ? { ensemble: predicted.map((m) => ({ runId: m.run.info.id, runDir: m.run.dir, arch: m.run.info.config.arch, epoch: m.meta.epoch })) } : {}),
     ...findings,
+    ...(timing ? { timing } : {}),
   };
   await writeJsonAtomic(jsonPath, evalFile);
   const title = members.length > 1 ? `ensemble of ${members.length}` : run.info.config.arch;
   await renderConfusionPng(report, pngPath, { title: `${title} · ${name} · ${report.total} images` });
-  return { name, jsonPath, pngPath, accuracy: report.accuracy, macroF1: report.macro.f1, classes, confusion: report.confusion, perClass: report.perClass, metrics, ...uncertainty, ...findings };
+  return { name, jsonPath, pngPath, accuracy: report.accuracy, macroF1: report.macro.f1, classes, confusion: report.confusion, perClass: report.perClass, metrics, ...uncertainty, ...findings, ...tta };
 }
 
 /**

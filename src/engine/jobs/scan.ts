@@ -3,6 +3,7 @@ import type { JobEventSink, ScanRequest, ScanSummary } from '../../shared/engine
 import { scanDataset, type ImageItem } from '../dataset/scan';
 import { splitDataset } from '../dataset/split';
 import { resolveTrainConfig } from '../train/config';
+import { patientSummary } from '../dataset/patientSummary';
 
 /** Dataset scan with its health report, as plain data for the protocol. */
 export async function scanSummary(o: Omit<ScanRequest, 'type' | 'id'> & { signal?: AbortSignal; emit: JobEventSink }): Promise<ScanSummary> {
@@ -20,5 +21,6 @@ export async function scanSummary(o: Omit<ScanRequest, 'type' | 'id'> & { signal
     perSplit: { train: count(split.train), val: count(split.val), test: count(split.test) },
     size: scan.health.size, channels: scan.health.channels, formats: scan.health.formats,
     issues: [...scan.health.issues.map((i) => ({ severity: i.severity, kind: i.kind, message: i.message, file: i.file })), ...splitIssues],
+    patients: patientSummary(scan),
   };
 }

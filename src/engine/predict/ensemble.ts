@@ -7,6 +7,8 @@ import type { CheckpointName } from '../../shared/runFiles';
 import type { ImageItem } from '../dataset/types';
 import type { Normalization } from '../dataset/preprocess';
 import { openRunCheckpoint } from '../run/checkpoint';
+import { viewParams } from '../dataset/augment/params';
+import { presetOf } from '../dataset/augment/presets';
 import type { RunStore } from '../run/runStore';
 import { predictItems, type Predictions } from './predict';
 
@@ -26,6 +28,11 @@ export interface EnsembleOptions {
   /** One line when a checkpoint is read from the complete copy a crash left mid-swap. */
   log?: (message: string) => void;
   onBatch?: (member: number, done: number, total: number) => void;
+  /**
+   * Test-time augmentation: each member predicts every view of its preset (run.json config.preset; identity and flip, plus
+   * the recommended preset's mild rotations and zooms), and its probability rows are the mean over the views.
+   */
+  tta?: boolean;
 }
 
 /** Every member's predictions on `items`, one model in memory at a time. */
@@ -34,11 +41,18 @@ export async function predictMembers(members: RunStore[], items: ImageItem[], o:
   for (const [i, run] of members.entries()) {
     const { model, meta } = await openRunCheckpoint(run, o.checkpoint, o.log);
     try {
-      const predictions = await predictItems(model, items, {
-        imageSize: run.info.config.imageSize, normalization: run.info.model.normalization as Normalization,
-        batchSize: run.info.config.batchSize, numClasses: run.info.dataset.classes.length, signal: o.signal,
-        onBatch: (done, total) => o.onBatch?.(i, done, total),
-      });
+      const views = o.tta ? presetOf(run.info.config.preset).tta : [undefined];
+      const perView: Predictions[] = [];
+      for (const [v, view] of views.entries()) {
+        perView.push(await predictItems(model, items, {
+          imageSize: run.info.config.imageSize, normalization: run.info.model.normalization as Normalization,
+          batchSize: run.info.config.batchSize, numClasses: run.info.dataset.classes.length, signal: o.signal,
+          ...(view ? { flip: view.flip, augment: viewParams(view) } : {}),
+          onBatch: (done, total) => o.onBatch?.(i, v * total + done, views.length * total),
+        }));
+        if (o.signal?.aborted) break;
+      }
+      const predictions = { ...averagePredictions(perView), ...(perView.some((p) => p.forward) ? { forward: perView.flatMap((p) => p.forward ?? []) } : {}) };
       out.push({ run, predictions, meta });
     } finally {
       model.dispose();

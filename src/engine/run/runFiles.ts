@@ -11,7 +11,7 @@ export { checkpointFs, readTextIfExists };
 
 export const {
   readRunInfo, readHistory, readSplit, checkpointDir, readCheckpointMeta, readTrainerState, readOptimizerFile,
-  evalFilePath, readEvalFile, readCamFile,
+  evalFilePath, readEvalFile, readCamFile, readSweepFile,
 } = runFileReaders({ readText: readTextIfExists, join: path.join, toError: (e) => new RunError(e.message) });
 
 /** split.json of a run that must have one (evaluate on a split, resume). */

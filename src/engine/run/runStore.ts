@@ -10,10 +10,17 @@ import type { BackendInfo } from '../backend';
 import { engineVersions } from '../versions';
 import { RunError } from '../errors';
 import { acquireRunLock, type HeldRunLock, type RunLockOptions } from './runLock';
+import { claimNewFolder } from '../../shared/node/runFs';
 
 /** `.cxr-lab/runs/<yyyymmdd-hhmmss>-<arch>` under the current directory. */
 export function defaultRunDir(arch: string, now = new Date()): string {
   return path.resolve(LAB_DIR, RUNS_DIR, runFolderName(arch, now));
+}
+
+/** A new, empty folder for a run without --out: defaultRunDir's, or `-2`, `-3` … when a run of this second has it. */
+export async function claimDefaultRunDir(arch: string, now = new Date()): Promise<string> {
+  const dir = defaultRunDir(arch, now);
+  return claimNewFolder(path.dirname(dir), path.basename(dir));
 }
 
 export interface NewRun {
@@ -22,6 +29,8 @@ export interface NewRun {
   split: DatasetSplit;
   backend: BackendInfo;
   model: RunInfo['model'];
+  /** The training preset's augmentations (run.json `augmentation`). */
+  augmentation?: RunInfo['augmentation'];
 }
 
 /** Reads and writes one run directory; every write is atomic so a killed process leaves readable files. */
@@ -74,6 +83,7 @@ export class RunStore {
       dataset: { root: r.scan.root, hash: r.scan.hash, layout: r.scan.layout, classes: r.scan.classes, perClass: r.scan.health.perClass, excluded: r.scan.excluded.length },
       split: { groupedBy: r.split.groupedBy, counts, warnings: r.split.warnings },
       model: r.model,
+      ...(r.augmentation ? { augmentation: r.augmentation } : {}),
       backend: { name: r.backend.name, threads: r.backend.threads, simd: r.backend.simd },
       versions: engineVersions(),
       epochsDone: 0,

@@ -2,15 +2,17 @@ import * as tf from '@tensorflow/tfjs';
 import * as path from 'node:path';
 import type { EpochRecord, JobEventSink, TrainConfig, TrainResult } from '../../shared/engineProtocol';
 import type { ImageItem } from '../dataset/scan';
-import type { Normalization } from '../dataset/preprocess';
+import type { PreprocessOptions } from '../dataset/preprocess';
+import { decodedCacheFor } from '../dataset/decodedCache';
 import { RUN_FILES } from '../../shared/runFiles';
 import { backendInfo } from '../backend';
 import { BatchLoader } from '../dataset/batchLoader';
 import { createRng, withMathRandom, withMathRandomSync, type Rng } from '../random';
 import { createModel, countTrainableParams } from '../zoo/createModel';
 import { resolveTrainConfig } from './config';
-import { epochOrder } from './sampler';
-import { scheduledLr } from './schedule';
+import { epochInputs } from './epochInputs';
+import { batchLr, scheduledLr } from './schedule';
+import { augmentationRecord } from '../dataset/augment/presets';
 import { freezeBatchNormStatistics, trainStep, trainableVariables } from './step';
 import { argMax } from '../../shared/format';
 import { predictItems } from '../predict/predict';
@@ -20,7 +22,7 @@ import { cleanStaleTemporaries, cleanupMessage } from '../run/cleanup';
 import { diskFullError } from '../run/diskFull';
 import { RunError } from '../errors';
 import { faultPoint } from '../faults';
-import { RunStore, defaultRunDir } from '../run/runStore';
+import { RunStore, claimDefaultRunDir } from '../run/runStore';
 import type { HeldRunLock, RunLockOptions } from '../run/runLock';
 import { prepareData } from './prepareData';
 import {
@@ -83,10 +85,11 @@ async function trainHoldingLock(o: TrainOptions, lockOptions: RunLockOptions): P
   const config: TrainConfig = store ? store.info.config : resolveTrainConfig(o.config ?? {});
   const datasetRoot = store ? store.info.dataset.root : o.dataset;
   if (!datasetRoot) throw new Error('No dataset folder given.');
-  const runDir = store?.dir ?? path.resolve(o.runDir ?? defaultRunDir(config.arch));
+  // Without --out the folder is claimed when the run is created (after the scan): a failed start leaves no empty folder.
+  const runDir = store?.dir ?? (o.runDir === undefined ? undefined : path.resolve(o.runDir));
   const log = (message: string, level: 'info' | 'warn' = 'info') => o.emit({ type: 'log', level, message });
 
-  const data = await prepareData(datasetRoot, config, runDir, store, o);
+  const data = await prepareData(datasetRoot, config, store, o);
   const { scan, split } = data;
   const numClasses = scan.classes.length;
   const rng = createRng(config.seed);
@@ -97,9 +100,10 @@ async function trainHoldingLock(o: TrainOptions, lockOptions: RunLockOptions): P
   }));
   let model = created.model;
   const microBatch = config.microBatch || pickMicroBatch(created.spec, config.imageSize, config.batchSize, backend.name);
-  const run = store ?? await RunStore.create(runDir, {
+  const run = store ?? await RunStore.create(runDir ?? await claimDefaultRunDir(config.arch), {
     config, scan, split, backend,
     model: { arch: config.arch, camLayer: created.camLayer, normalization: created.normalization, trainableParams: countTrainableParams(model), microBatch },
+    augmentation: augmentationRecord(config.preset),
   }, lockOptions);
   o.emit({ type: 'log', level: 'info', message: `Run ${run.dir} — ${config.arch} on ${backend.name}, ${split.train.length}/${split.val.length}/${split.test.length} train/val/test images, batch ${config.batchSize} (micro-batch ${microBatch}).` });
 
@@ -134,7 +138,8 @@ async function trainHoldingLock(o: TrainOptions, lockOptions: RunLockOptions): P
   try {
     await epochLoop(ctx, callbacks, {
       train: split.train, val: split.val, rng, numClasses, microBatch, signal: o.signal,
-      norm: { imageSize: config.imageSize, normalization: created.normalization },
+      // Full-size sources are decoded once per size, not every epoch (.cxr-lab/cache/decoded; same pixels).
+      norm: { imageSize: config.imageSize, normalization: created.normalization, cache: decodedCacheFor(run.dir) },
     });
     await run.update({ status: 'completed' });
   } catch (caught) {
@@ -157,11 +162,11 @@ async function trainHoldingLock(o: TrainOptions, lockOptions: RunLockOptions): P
 
 interface LoopData {
   train: ImageItem[]; val: ImageItem[]; rng: Rng; numClasses: number; microBatch: number; signal?: AbortSignal;
-  norm: { imageSize: number; normalization: Normalization };
+  norm: PreprocessOptions;
 }
 
 /**
- * Epochs from `ctx.state.epochsDone` to `config.epochs`: learning rate, seeded order and flips, training batches,
+ * Epochs from `ctx.state.epochsDone` to `config.epochs`: learning rate, seeded order, flips and augmentations (epochInputs.ts), training batches,
  * validation, the epoch record; everything else (history, checkpoints, schedule state, events, cancellation,
  * early stopping) is a callback. A stop requested by a callback takes effect before the next epoch starts.
  */
@@ -173,14 +178,14 @@ async function epochLoop(ctx: TrainContext, callbacks: CallbackList, d: LoopData
     const started = performance.now();
     const lr = scheduledLr(config, epoch, ctx.state.plateau.reductions);
     (optimizer as unknown as { learningRate: number }).learningRate = lr;
-    const order = epochOrder(d.train, config.sampler, d.rng.fork(`sampler:${epoch}`));
-    const flipRng = d.rng.fork(`flip:${epoch}`);
-    const flips = order.map(() => flipRng.next() < 0.5);
+    const { order, flips, augment } = epochInputs(d.train, config, d.rng, epoch);
     let lossSum = 0, correct = 0, seen = 0, batchIndex = 0;
     await callbacks.call('onEpochBegin', { epoch, lr });
-    for await (const batch of new BatchLoader(order, config.batchSize, { ...d.norm, flips, signal: d.signal })) {
+    for await (const batch of new BatchLoader(order, config.batchSize, { ...d.norm, flips, augment, signal: d.signal })) {
       for (const f of batch.failed) ctx.log(`Skipped ${f.item.rel}: ${f.error}`, 'warn');
       if (batch.labels.length > 0) {
+        // One-cycle moves the rate every batch (the record keeps the epoch's first).
+        if (config.scheduler === 'onecycle') (optimizer as unknown as { learningRate: number }).learningRate = batchLr(config, epoch, batchIndex, ctx.batchesPerEpoch);
         // Dropout masks from the run's seed, keyed by epoch and batch: a fresh run and a resumed one draw the same.
         const r = withMathRandomSync(d.rng.fork(`dropout:${epoch}:${batchIndex}`),
           () => trainStep(model, optimizer, vars, batch.x, batch.labels, config.imageSize, d.numClasses, d.microBatch));

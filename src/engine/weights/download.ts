@@ -1,8 +1,8 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Checksum, WeightSource } from './sources';
+import { weightsCacheDir } from '../../shared/node/weightsCache';
 
 /**
  * Downloads ImageNet weight files into a per-user cache, resumably and checked:
@@ -29,7 +29,14 @@ export interface DownloadOptions {
   /** Give up when no byte arrives for this long, connecting included (default 60 s). */
   stallTimeoutMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** What the messages call the file (default "<arch> ImageNet weights"). */
+  label?: string;
+  /** What to do when it cannot be downloaded (default: import-weights advice). */
+  advice?: string;
 }
+
+/** What downloadToCache needs of a source: a weights file's, or any other checked file's (the TensorFlow wheel). */
+export type DownloadSource = Pick<WeightSource, 'url' | 'fileName' | 'checksum'> & { arch?: string };
 
 export type DownloadErrorKind = 'offline' | 'http' | 'interrupted' | 'checksum';
 
@@ -45,9 +52,7 @@ const PROGRESS_INTERVAL_MS = 100;
 const DEFAULT_STALL_MS = 60_000;
 
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.CXR_LAB_CACHE) return path.resolve(env.CXR_LAB_CACHE);
-  const base = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(base, 'cxr-lab', 'weights');
+  return weightsCacheDir(env);
 }
 
 /** The URL actually fetched: the official one, or the same path under CXR_LAB_WEIGHTS_MIRROR. */
@@ -92,13 +97,13 @@ async function writeSidecar(file: string, checksum: Checksum | undefined): Promi
   await fs.writeFile(sidecarOf(file), JSON.stringify(record));
 }
 
-function checksumMessage(source: WeightSource, where: string, expected: Checksum, actual: string): string {
+function checksumMessage(source: DownloadSource, where: string, expected: Checksum, actual: string): string {
   const want = `${expected.algorithm} ${expected.hex}${expected.prefixOnly ? '…' : ''}`;
   return `Checksum mismatch for ${source.fileName} (${where}): expected ${want}, got ${actual}. The file was deleted; run again to download it anew.`;
 }
 
 /** The cached file when present and valid; hashes it only when no matching `.verified` record exists. */
-async function cachedFile(source: WeightSource, target: string): Promise<string | undefined> {
+async function cachedFile(source: DownloadSource, target: string): Promise<string | undefined> {
   const stat = await statOrUndefined(target);
   if (!stat?.isFile()) return undefined;
   const record = await fs.readFile(sidecarOf(target), 'utf8').then((t) => JSON.parse(t) as VerifiedRecord).catch(() => undefined);
@@ -145,7 +150,7 @@ function rangeStart(header: string | null): number | undefined {
  * The path of a verified copy of `source` in the cache, downloading (or resuming) it when needed.
  * Errors are one line, name the URL and say what to do on an offline machine.
  */
-export async function downloadToCache(source: WeightSource, opts: DownloadOptions = {}): Promise<string> {
+export async function downloadToCache(source: DownloadSource, opts: DownloadOptions = {}): Promise<string> {
   const env = opts.env ?? process.env;
   const cacheDir = opts.cacheDir ?? defaultCacheDir(env);
   const target = path.join(cacheDir, source.fileName);
@@ -156,8 +161,8 @@ export async function downloadToCache(source: WeightSource, opts: DownloadOption
   const part = `${target}.part`;
   const fetchImpl = opts.fetchImpl ?? fetch;
   const stallMs = opts.stallTimeoutMs ?? DEFAULT_STALL_MS;
-  const label = `${source.arch} ImageNet weights`;
-  const advice = `download the file elsewhere and run \`cxr-lab import-weights <file> --arch ${source.arch} --out <dir>\`, or put it in ${cacheDir}.`;
+  const label = opts.label ?? `${source.arch} ImageNet weights`;
+  const advice = opts.advice ?? `download the file elsewhere and run \`cxr-lab import-weights <file> --arch ${source.arch} --out <dir>\`, or put it in ${cacheDir}.`;
   const offline = (detail: string) => new WeightsDownloadError(
     `Cannot download ${label} from ${url} (${detail}). This machine seems offline: ${advice}`, 'offline');
   await fs.mkdir(cacheDir, { recursive: true });

@@ -4,10 +4,13 @@ import * as vscode from 'vscode';
 import { showError } from '../engine/errorNotice';
 import type { Services } from '../services';
 import { isTraining } from '../runs/runReader';
-import { resolveRun } from './runArg';
+import { resolveRun, runDirOf } from './runArg';
 
 export function registerDeleteRun(s: Services): vscode.Disposable {
   return vscode.commands.registerCommand('cxrLab.deleteRun', async (arg?: unknown) => {
+    // A training that failed before writing its run.json: only its entry in the Runs tree to remove.
+    const failed = s.trainings.failedStart(runDirOf(arg) ?? '');
+    if (failed) { await s.trainings.dismissFailedStart(failed.runDir); return; }
     const run = await resolveRun(s, arg, { placeHolder: 'Run to delete', filter: (r) => !isTraining(r.status), none: 'no run to delete.' });
     if (!run) return;
     if (isTraining(run.status) || s.trainings.isLive(run.dir)) {

@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { RunRecord } from '../runs/runReader';
-import { runDescription, type RunNode } from '../runs/runTreeModel';
+import { runDescription, type FailedNode, type RunNode } from '../runs/runTreeModel';
 import type { Services } from '../services';
 
 export type RunArg = RunNode | string | vscode.Uri | undefined;
@@ -13,6 +13,7 @@ export function runDirOf(arg: unknown): string | undefined {
   if (typeof arg === 'string') return arg;
   if (arg instanceof vscode.Uri) return arg.fsPath;
   if (arg && typeof arg === 'object' && 'run' in arg) return (arg as RunNode).run.dir;
+  if (arg && typeof arg === 'object' && 'failed' in arg) return (arg as FailedNode).failed.runDir;
   return undefined;
 }
 

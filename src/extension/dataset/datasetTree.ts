@@ -7,6 +7,7 @@ import type { ScanSummary } from '../../shared/engineProtocol';
 import { Disposable } from '../dispose';
 import type { EngineService } from '../engine/engineService';
 import { datasetChildren, datasetNodeView, datasetRoots, issuesByFile, type DatasetNode, type DatasetSummary } from './datasetModel';
+import { datasetCandidates, looksLikeDataset } from '../training/datasetCandidates';
 
 const SEVERITY: Record<string, vscode.DiagnosticSeverity> = {
   error: vscode.DiagnosticSeverity.Error, warning: vscode.DiagnosticSeverity.Warning, info: vscode.DiagnosticSeverity.Information,
@@ -60,8 +61,10 @@ export class DatasetTree extends Disposable implements vscode.TreeDataProvider<D
     return this.scan;
   }
 
-  private async load(root: string): Promise<DatasetNode[]> {
+  private async load(folder: string): Promise<DatasetNode[]> {
     try {
+      // A project folder that holds the dataset in a sub-folder (cxr/ beside weights/): show that dataset, not the project.
+      const root = (await looksLikeDataset(folder)) ? folder : (await datasetCandidates(folder))[0] ?? folder;
       const summary = await vscode.window.withProgress({ location: { viewId: 'cxrLab.dataset' }, title: 'Scanning the dataset' }, async () => {
         const job = await this.engine.start({ type: 'scan', root });
         return job.result;

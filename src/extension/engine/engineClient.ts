@@ -45,6 +45,11 @@ export class EngineClient {
     });
   }
 
+  /** Whether a request is still waiting for its result (a training, an evaluation…). */
+  get busy(): boolean {
+    return this.pending.size > 0;
+  }
+
   request<R extends JobRequestBody>(body: R, onEvent?: (e: JobEvent) => void): EngineJob<ResultByRequest[R['type']]> {
     const id = this.nextId++;
     const result = new Promise<ResultByRequest[R['type']]>((resolve, reject) => {

@@ -16,8 +16,21 @@ export class EngineService extends Disposable {
   /** Backend the running engine reported ('wasm', 'tensorflow', 'cpu'), once ready. */
   backend?: string;
 
-  constructor(private readonly hostScript: string, private readonly output: vscode.OutputChannel) {
+  /** Set by restartWhenIdle: the running engine is replaced on the first request made while it has no job. */
+  private stale = false;
+
+  /** engineEnv: extra environment for each new engine process (the native backend's libraries; computed at each start). */
+  constructor(readonly hostScript: string, private readonly output: vscode.OutputChannel, private readonly engineEnv: () => Record<string, string> = () => ({})) {
     super();
+  }
+
+  /**
+   * The next request starts a fresh engine — e.g. with the native backend just installed or removed — as soon as
+   * the running one has no job in flight (a training in progress keeps its engine and backend to the end).
+   */
+  restartWhenIdle(): void {
+    this.stale = true;
+    if (this.client && !this.client.busy) { this.client.dispose(); this.alive = false; this.stale = false; }
   }
 
   /** Sends a request, starting the engine first when needed. Log events of the job also go to the output channel. */
@@ -30,6 +43,7 @@ export class EngineService extends Disposable {
   }
 
   private ensure(): Promise<EngineClient> {
+    if (this.client && this.alive && this.stale && !this.client.busy) { this.client.dispose(); this.alive = false; this.stale = false; }
     if (this.client && this.alive) return Promise.resolve(this.client);
     this.starting ??= this.spawn().finally(() => { this.starting = undefined; });
     return this.starting;
@@ -39,7 +53,7 @@ export class EngineService extends Disposable {
     this.client?.dispose();
     const backend = vscode.workspace.getConfiguration('cxrLab').get<string>('backend', 'auto');
     this.output.appendLine(`Starting the engine (${this.hostScript}, backend ${backend})…`);
-    const client = new EngineClient(this.hostScript, { backend: backend === 'auto' ? undefined : backend });
+    const client = new EngineClient(this.hostScript, { backend: backend === 'auto' ? undefined : backend, env: this.engineEnv() });
     client.onLog = (message, level) => this.output.appendLine(`[${level}] ${message}`);
     this.client = client;
     this.alive = true;

@@ -21,6 +21,8 @@ export interface EvalSummary {
   aucReason?: (string | undefined)[];
   /** 95 % bootstrap intervals of accuracy, macro-F1 and macro AUC; absent in files from before them. */
   intervals?: { accuracy: Interval | null; macroF1: Interval | null; auc: Interval | null };
+  /** The checkpoint evaluated: best or last, and its epoch. */
+  checkpoint: { which: EvalFile['checkpoint']['which']; epoch: number };
 }
 
 export function summarizeEval(file: EvalFile, path: string): EvalSummary {
@@ -28,7 +30,7 @@ export function summarizeEval(file: EvalFile, path: string): EvalSummary {
   const iv = file.intervals;
   return {
     name: file.name, path, accuracy: file.accuracy, macroF1: file.macro.f1, weightedF1: file.weighted.f1,
-    total: file.total, perClass: file.perClass, createdAt: file.createdAt,
+    total: file.total, perClass: file.perClass, createdAt: file.createdAt, checkpoint: { which: file.checkpoint.which, epoch: file.checkpoint.epoch },
     ...(roc ? {
       auc: roc.macro,
       perClassAuc: file.perClass.map((c) => roc.perClass.find((r) => r.className === c.className)?.auc ?? null),

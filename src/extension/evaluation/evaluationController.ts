@@ -2,6 +2,7 @@
  * Message handling of the evaluation view: init after ready, switch evaluations, open an image's Grad-CAM, thumbnails,
  * "Explain these images with all runs" (the CAM grid).
  */
+import type { CheckpointName } from '../../shared/runFiles';
 import type { EvaluationFromWebview, EvaluationToWebview, EvaluationView, SummaryRow } from '../../shared/webviewProtocol';
 import { Disposable } from '../dispose';
 import type { WebviewLike } from '../webviewLike';
@@ -12,10 +13,13 @@ export const MAX_IMAGES_PER_REQUEST = 200;
 export interface EvaluationDeps {
   load(runDir: string, name: string): Promise<EvaluationView>;
   summary(): Promise<SummaryRow[]>;
-  explainImage(file: string, runDir: string): void;
+  /** Open the image's Grad-CAM with runDir's checkpoint (`checkpoint`: the one the evaluation used; default best). */
+  explainImage(file: string, runDir: string, checkpoint?: CheckpointName): void;
   /** The CAM grid of these images (all in the evaluation on show) with every run that shares its classes; absent: not offered. */
   explainWithAllRuns?(files: string[], evaluation: EvaluationView): Promise<void> | void;
   onError(message: string): void;
+  /** "Export Report" of the evaluation on show (its run, or an ensemble's members); absent: not offered. */
+  exportReport?(evaluation: EvaluationView): Promise<void> | void;
   /** The webview URI of an image file (asWebviewUri); absent: no thumbnails. */
   imageUri?(file: string): string;
   /** Before an evaluation is shown: let the webview read its images (localResourceRoots). */
@@ -46,7 +50,7 @@ export class EvaluationController extends Disposable {
         this.ready = true;
         return this.sendInit();
       case 'explainImage':
-        this.deps.explainImage(message.file, message.runDir);
+        this.deps.explainImage(message.file, message.runDir, message.checkpoint === 'last' ? 'last' : message.checkpoint === 'best' ? 'best' : undefined);
         return;
       case 'openEvaluation':
         return this.show(message.runDir, message.name);
@@ -57,6 +61,9 @@ export class EvaluationController extends Disposable {
         if (this.evaluation && files.length > 0) await this.deps.explainWithAllRuns?.(files, this.evaluation);
         return;
       }
+      case 'exportReport':
+        if (this.evaluation) await this.deps.exportReport?.(this.evaluation);
+        return;
     }
   }
 

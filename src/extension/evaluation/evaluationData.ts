@@ -1,20 +1,24 @@
 /** Eval files, run and ensemble records → what the evaluation view shows (one evaluation + the summary table of all). Pure. */
 import * as path from 'node:path';
 import type { EvaluationView, SummaryRow } from '../../shared/webviewProtocol';
-import { ensembleLabel, type EnsembleFile, type EvalFile } from '../../shared/runFiles';
+import { ensembleLabel, splitSeedOf, type EnsembleFile, type EvalFile } from '../../shared/runFiles';
+import { parseEvalName } from '../../shared/evaluatedSet';
 import type { RunRecord } from '../runs/runReader';
 import type { EnsembleRecord } from '../runs/ensembleReader';
 import type { EvalSummary } from './evalFile';
 
 /** The eval file's parts the view shows; the optional ones only when the file has them (older files do not). */
 function fileParts(file: EvalFile): Omit<EvaluationView, 'runDir' | 'runId' | 'arch' | 'explainRunDir' | 'ensemble'> {
+  // An external folder's evaluation: name the folder its images are in.
+  const folder = parseEvalName(file.name).kind === 'folder' ? imagesRoot(file.predictions.map((p) => p.file)) : undefined;
   const optional = {
     metrics: file.metrics, intervals: file.intervals, bootstrap: file.bootstrap, temperatureScaling: file.temperatureScaling,
     confounders: file.confounders, subgroups: file.subgroups,
   };
   return {
     name: file.name, classes: file.classes, confusion: file.confusion, perClass: file.perClass, accuracy: file.accuracy, macro: file.macro,
-    weighted: file.weighted, total: file.total, predictions: file.predictions,
+    weighted: file.weighted, total: file.total, predictions: file.predictions, checkpoint: file.checkpoint,
+    ...(folder ? { evaluatedFolder: folder } : {}),
     ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)),
   };
 }
@@ -31,24 +35,47 @@ export function toEnsembleEvaluationView(dir: string, ensemble: EnsembleFile, fi
   };
 }
 
-/** The score columns every row has: accuracy, F1s, and AUC and intervals where the file has them. */
-function scores(e: EvalSummary): Pick<SummaryRow, 'name' | 'accuracy' | 'macroF1' | 'weightedF1' | 'auc' | 'intervals'> {
+/** The score columns every row has: accuracy, F1s, and AUC and intervals where the file has them; images and checkpoint. */
+function scores(e: EvalSummary): Pick<SummaryRow, 'name' | 'accuracy' | 'macroF1' | 'weightedF1' | 'auc' | 'intervals' | 'total' | 'checkpoint'> {
   return {
-    name: e.name, accuracy: e.accuracy, macroF1: e.macroF1, weightedF1: e.weightedF1,
+    name: e.name, accuracy: e.accuracy, macroF1: e.macroF1, weightedF1: e.weightedF1, total: e.total, checkpoint: e.checkpoint,
     ...(e.auc !== undefined ? { auc: e.auc } : {}), ...(e.intervals ? { intervals: e.intervals } : {}),
   };
 }
 
+/**
+ * What an evaluation evaluated, as a key rows are grouped by: a split is the same images only within one dataset split
+ * with one seed; an external folder is known by its name (the file keeps no more of it).
+ */
+export function evaluatedSetKey(name: string, dataset: { hash: string; splitSeed?: number }): string {
+  const p = parseEvalName(name);
+  if (p.kind === 'split') return `split:${p.split}:${dataset.hash}:${dataset.splitSeed ?? ''}`;
+  if (p.kind === 'folder') return `folder:${p.folder}`;
+  return `other:${name}`;
+}
+
 /** One row per (run, evaluation), newest run first, then one per (ensemble, evaluation) — the reference study's table of all models. */
 export function summaryRows(runs: RunRecord[], ensembles: EnsembleRecord[] = []): SummaryRow[] {
+  const datasetOf = (root: string, hash: string, splitSeed?: number) => ({ name: path.basename(root), hash, ...(splitSeed !== undefined ? { splitSeed } : {}) });
   return [
-    ...runs.flatMap((run) => run.evals.map((e): SummaryRow => ({
-      runDir: run.dir, runId: run.id, arch: run.info.config.arch, ...scores(e),
-      epochs: run.info.epochsDone, ...(run.info.best ? { bestEpoch: run.info.best.epoch } : {}),
-    }))),
-    ...ensembles.flatMap((ens) => ens.evals.map((e): SummaryRow => ({
-      runDir: ens.dir, runId: ens.id, arch: ensembleLabel(ens.info.members), ...scores(e), members: ens.info.members.length,
-    }))),
+    ...runs.flatMap((run) => {
+      const dataset = datasetOf(run.info.dataset.root, run.info.dataset.hash, splitSeedOf(run.info.config));
+      return run.evals.map((e): SummaryRow => ({
+        runDir: run.dir, runId: run.id, arch: run.info.config.arch, ...scores(e),
+        epochs: run.info.epochsDone, ...(run.info.best ? { bestEpoch: run.info.best.epoch } : {}),
+        setKey: evaluatedSetKey(e.name, dataset), dataset: { name: dataset.name, ...(dataset.splitSeed !== undefined ? { splitSeed: dataset.splitSeed } : {}) },
+      }));
+    }),
+    ...ensembles.flatMap((ens) => {
+      // The members share the split: the first member's seed made it.
+      const first = runs.find((r) => r.dir === ens.info.members[0].runDir);
+      const dataset = datasetOf(ens.info.dataset.root, ens.info.dataset.hash, first && splitSeedOf(first.info.config));
+      return ens.evals.map((e): SummaryRow => ({
+        runDir: ens.dir, runId: ens.id, arch: ensembleLabel(ens.info.members), ...scores(e), members: ens.info.members.length,
+        memberEpochs: ens.info.members.map((m) => m.epoch),
+        setKey: evaluatedSetKey(e.name, dataset), dataset: { name: dataset.name, ...(dataset.splitSeed !== undefined ? { splitSeed: dataset.splitSeed } : {}) },
+      }));
+    }),
   ];
 }
 

@@ -4,6 +4,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { CheckpointName } from '../../shared/runFiles';
 import type { EvaluationFromWebview, EvaluationToWebview, EvaluationView } from '../../shared/webviewProtocol';
 import { Disposable } from '../dispose';
 import { readEvalFile, readRun } from '../runs/runReader';
@@ -43,7 +44,7 @@ export class EvaluationPanel extends Disposable {
   private readonly imageRoots = new Set<string>();
 
   constructor(private readonly context: vscode.ExtensionContext, private readonly runs: RunsModel,
-    private readonly explainImage: (file: string, runDir: string) => void,
+    private readonly explainImage: (file: string, runDir: string, checkpoint?: CheckpointName) => void,
     private readonly explainWithAllRuns?: (files: string[], evaluation: EvaluationView) => Promise<void> | void) {
     super();
     this.register(runs.onDidChange(() => void this.current?.controller.refreshSummary()));
@@ -69,6 +70,11 @@ export class EvaluationPanel extends Disposable {
       summary: async () => summaryRows(await this.runs.list(), await this.runs.ensembles()),
       explainImage: this.explainImage,
       explainWithAllRuns: this.explainWithAllRuns,
+      // The report of this run, or of an ensemble's members (CXR Lab: Export Report with them as the selection).
+      exportReport: async (evaluation) => {
+        const dirs = evaluation.ensemble?.map((m) => m.runDir) ?? [evaluation.runDir];
+        await vscode.commands.executeCommand('cxrLab.exportReport', dirs[0], dirs);
+      },
       onError: (message) => void vscode.window.showErrorMessage(`CXR Lab: ${message}`),
       imageUri: (file) => panel.webview.asWebviewUri(vscode.Uri.file(file)).toString(),
       allowImages: (evaluation) => {

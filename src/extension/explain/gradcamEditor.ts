@@ -1,6 +1,6 @@
 /**
  * "Reopen Editor With… → Grad-CAM": a read-only custom editor for images (priority "option" in package.json,
- * so the normal image preview stays the default).
+ * so the normal image preview stays the default). An editor of its own file: no pin, never reused for another image.
  */
 import * as vscode from 'vscode';
 import { Disposable } from '../dispose';

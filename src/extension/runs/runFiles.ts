@@ -11,4 +11,5 @@ export { checkpointFs };
 
 export const {
   readRunInfo, readHistory, checkpointDir, readCheckpointMeta, evalFilePath, readEvalFile, readRunLock, readEnsembleFile, auditFilePath, readAuditFile,
+  readSplit, readSweepFile,
 } = runFileReaders({ readText: readTextIfExists, join: path.join });

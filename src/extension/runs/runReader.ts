@@ -13,9 +13,14 @@ import {
 import { summarizeEval, type EvalSummary } from '../evaluation/evalFile';
 import { pidAlive } from '../../shared/node/runFs';
 import { checkpointFs, readCheckpointMeta, readEvalFile, readHistory, readRunInfo, readRunLock } from './runFiles';
+import type { SlurmRunView } from '../../shared/slurm/runState';
+import { readSlurmJob, slurmStateOf, slurmTreeStatus, submittedRunInfo } from './slurmRuns';
 
-/** 'running on <host>': its run.lock is held on another host (a cluster node), whose process cannot be checked from here. */
-export type ViewStatus = RunStatus | 'interrupted' | RunningElsewhere;
+/**
+ * 'running on <host>': its run.lock is held on another host (a cluster node), whose process cannot be checked from here.
+ * 'queued': a Slurm job not started yet (pending in Slurm's queue).
+ */
+export type ViewStatus = RunStatus | 'interrupted' | 'queued' | RunningElsewhere;
 export type CheckpointWhich = CheckpointName;
 
 export interface RunRecord {
@@ -26,6 +31,12 @@ export interface RunRecord {
   /** `note`: one line when the checkpoint is read from the complete copy a crash left mid-swap (its folder is missing). */
   checkpoints: { which: CheckpointWhich; meta: CheckpointMeta; note?: string }[];
   evals: EvalSummary[];
+  /** The training queue (sweep folder) the run is a member of. */
+  sweep?: string;
+  /** A run submitted with --executor slurm: its job's state as Slurm and the folder tell it (slurmRuns.ts). */
+  slurm?: SlurmRunView;
+  /** A Slurm run whose job never wrote run.json: `info` is what its submission says (slurmRuns.ts submittedRunInfo). */
+  notStarted?: true;
 }
 
 export const RUNS_FOLDER = path.join(LAB_DIR, RUNS_DIR);
@@ -77,12 +88,23 @@ export { readEvalFile };
 /** One run directory, or undefined when it holds no readable run.json (e.g. still being created). */
 export async function readRun(dir: string, alive?: (pid: number) => boolean): Promise<RunRecord | undefined> {
   const info = await readRunInfo(dir).catch(() => undefined);
-  if (!info) return undefined;
+  if (!info) return readSubmittedRun(dir);
   const lock = info.status === 'running' ? await readRunLock(dir).catch(() => undefined) : undefined;
-  return {
+  const record: RunRecord = {
     dir, id: info.id, info, status: viewStatus(info, alive, lock),
     checkpoints: await readCheckpoints(dir), evals: await readEvals(dir),
   };
+  const slurm = await slurmStateOf(dir, info);
+  return slurm ? { ...record, slurm, status: slurmTreeStatus(slurm, record.status) } : record;
+}
+
+/** A Slurm run whose job has not written run.json (pending, or cancelled before it started): listed from its submission. */
+async function readSubmittedRun(dir: string): Promise<RunRecord | undefined> {
+  const file = await readSlurmJob(dir);
+  const slurm = file && await slurmStateOf(dir, undefined);
+  if (!file || !slurm) return undefined;
+  const info = submittedRunInfo(dir, file);
+  return { dir, id: info.id, info, status: slurmTreeStatus<ViewStatus>(slurm, undefined), checkpoints: [], evals: [], slurm, notStarted: true };
 }
 
 /** Newest first: by creation time, then by id (ids start with a time stamp). */

@@ -7,35 +7,34 @@ import type { TrainingProgress } from '../../shared/webviewProtocol';
 import type { EvalSummary } from '../evaluation/evalFile';
 import { NOT_PRESENT_NOTE, formatDurationShort, formatLoss, formatMetric, formatPercent, formatWithInterval } from '../../shared/format';
 import { isTraining, type CheckpointWhich, type RunRecord, type ViewStatus } from './runReader';
+import { slurmNote } from './slurmRuns';
+import type { FailedStart } from '../training/failedStarts';
+import type { NodeView } from './nodeView';
+import type { SweepRecord } from './sweepReader';
+import { memberView, sweepChildren, sweepView, type MemberNode, type SweepNode } from './sweepTreeModel';
 
 export type RunNode =
   | { kind: 'run'; run: RunRecord; live?: TrainingProgress }
   | { kind: 'checkpoint'; run: RunRecord; which: CheckpointWhich; meta: CheckpointMeta }
   | { kind: 'eval'; run: RunRecord; evaluation: EvalSummary }
   | { kind: 'metric'; run: RunRecord; id: string; label: string; description: string; spoken: string; tooltip?: string };
+/** A training that failed before its run.json was written (no folder to read it from). */
+export interface FailedNode { kind: 'failed'; failed: FailedStart }
+/** A row of the Runs tree: a run, a failed start, a training queue (sweep.ts) or a queue member without a run yet. */
+export type RunsTreeNode = RunNode | FailedNode | SweepNode | MemberNode;
+export type { MemberNode, SweepNode };
 
-export interface NodeView {
-  id: string;
-  label: string;
-  description?: string;
-  tooltip?: string;
-  /** What a screen reader says; without it VS Code reads the tooltip (a path) instead of the status. */
-  accessibilityLabel: string;
-  /** Space-separated tokens; package.json menus match them with `viewItem =~ /\btoken\b/`. */
-  contextValue: string;
-  icon: string;
-  collapsible: 'none' | 'collapsed' | 'expanded';
-  command?: { command: string; title: string; arguments: unknown[] };
-}
+export type { NodeView };
 
 const STATUS_ICON: Record<Exclude<ViewStatus, `running on ${string}`>, string> = {
-  running: 'sync~spin', completed: 'pass', cancelled: 'circle-slash', failed: 'error', interrupted: 'debug-disconnect',
+  running: 'sync~spin', completed: 'pass', cancelled: 'circle-slash', failed: 'error', interrupted: 'debug-disconnect', queued: 'clock',
 };
 /** A run training on another host ("running on <host>") spins like one training here. */
 const statusIcon = (status: ViewStatus): string => (isTraining(status) ? STATUS_ICON.running : STATUS_ICON[status as keyof typeof STATUS_ICON]);
 
 export function runDescription(run: RunRecord, live?: TrainingProgress): string {
-  const parts = [run.info.config.arch, run.status];
+  // A queue member's label is its architecture (and seed) already.
+  const parts = [...(run.sweep ? [] : [run.info.config.arch]), run.status];
   if (isTraining(run.status)) {
     const epochs = live?.epochs ?? run.info.config.epochs;
     const epoch = live?.epoch ?? Math.min(epochs, run.info.epochsDone + 1);
@@ -44,8 +43,25 @@ export function runDescription(run: RunRecord, live?: TrainingProgress): string 
     if (live?.etaSeconds !== undefined) parts.push(`ETA ${formatDurationShort(live.etaSeconds)}`);
   } else if (run.status !== 'completed') {
     parts.push(`${run.info.epochsDone}/${run.info.config.epochs} epochs`);
+    if (run.status === 'failed' && run.info.error) parts.push(firstLine(run.info.error));
   }
+  if (run.slurm) parts.push(slurmNote(run.slurm));
   return parts.join(' · ');
+}
+
+/** The reason of a failure in a tree row: its first sentence or line, shortened. */
+export function firstLine(message: string, max = 120): string {
+  const line = message.split('\n')[0].trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+export function failedStartView(f: FailedStart): NodeView {
+  return {
+    id: f.runDir, label: f.id, description: `${f.arch} · failed before epoch 1 · ${firstLine(f.error)}`,
+    tooltip: `${f.runDir}\n${f.dataset}\n${f.error}`, accessibilityLabel: `${f.id}, ${f.arch}, failed before epoch 1: ${f.error}`,
+    contextValue: 'failedStart deletable', icon: 'error', collapsible: 'none',
+    command: { command: 'cxrLab.openTrainingPanel', title: 'Open Training Panel', arguments: [f.runDir] },
+  };
 }
 
 /** "r1, resnet18, running, epoch 2 of 5": the description in words, without the symbols. */
@@ -74,9 +90,10 @@ export function runContextValue(run: RunRecord): string {
   const tokens = ['run', `status-${isTraining(run.status) && run.status !== 'running' ? 'elsewhere' : run.status}`];
   const has = (w: CheckpointWhich) => run.checkpoints.some((c) => c.which === w);
   if (has('best')) tokens.push('ckpt');
-  if (run.status === 'running') tokens.push('cancellable');
+  // A Slurm job is cancelled with scancel wherever it runs, and resumed (or submitted again) once Slurm is done with it.
+  if (run.status === 'running' || run.slurm?.cancellable) tokens.push('cancellable');
   else if (!isTraining(run.status)) tokens.push('deletable');
-  if (!isTraining(run.status) && run.status !== 'completed' && hasResumePoint(run)) tokens.push('resumable');
+  if (!isTraining(run.status) && !run.slurm?.cancellable && run.status !== 'completed' && (hasResumePoint(run) || run.slurm?.resumable)) tokens.push('resumable');
   return tokens.join(' ');
 }
 
@@ -84,14 +101,17 @@ export function checkpointDescription(meta: CheckpointMeta): string {
   return `epoch ${meta.epoch} · val loss ${formatLoss(meta.valLoss)} · val acc ${formatPercent(meta.valAcc)}`;
 }
 
-export function nodeView(node: RunNode): NodeView {
+export function nodeView(node: RunsTreeNode): NodeView {
+  if (node.kind === 'failed') return failedStartView(node.failed);
+  if (node.kind === 'sweep') return sweepView(node);
+  if (node.kind === 'member') return memberView(node);
   const { run } = node;
   switch (node.kind) {
     case 'run': {
       const hasChildren = run.checkpoints.length > 0 || run.evals.length > 0;
       return {
         id: run.dir, label: run.id, description: runDescription(run, node.live), accessibilityLabel: runAccessibilityLabel(run, node.live),
-        tooltip: `${run.dir}\n${run.info.dataset.classes.join(', ')} · backend ${run.info.backend.name}${run.info.error ? `\n${run.info.error}` : ''}`,
+        tooltip: `${run.dir}\n${run.info.dataset.classes.join(', ')} · backend ${run.info.backend.name}${run.info.error ? `\n${run.info.error}` : ''}${run.slurm ? `\nSlurm: ${run.slurm.phrase}` : ''}`,
         contextValue: runContextValue(run), icon: statusIcon(run.status),
         collapsible: hasChildren ? (run.evals.length > 0 ? 'expanded' : 'collapsed') : 'none',
         command: { command: 'cxrLab.openTrainingPanel', title: 'Open Training Panel', arguments: [run.dir] },
@@ -163,7 +183,9 @@ export function metricNodes(run: RunRecord, e: EvalSummary): RunNode[] {
   ];
 }
 
-export function childNodes(node: RunNode): RunNode[] {
+export function childNodes(node: RunsTreeNode): RunsTreeNode[] {
+  if (node.kind === 'failed' || node.kind === 'member') return [];
+  if (node.kind === 'sweep') return sweepChildren(node);
   const { run } = node;
   if (node.kind === 'run') {
     return [
@@ -175,6 +197,25 @@ export function childNodes(node: RunNode): RunNode[] {
   return [];
 }
 
-export function rootNodes(runs: RunRecord[], live: (runDir: string) => TrainingProgress | undefined): RunNode[] {
-  return runs.map((run) => ({ kind: 'run', run, live: live(run.dir) }));
+/** The runs (newest first, as listRuns gives them), and merged in by time the trainings that failed before writing a run.json. */
+export function rootNodes(allRuns: RunRecord[], live: (runDir: string) => TrainingProgress | undefined, failed: readonly FailedStart[] = [],
+  sweeps: readonly SweepRecord[] = []): RunsTreeNode[] {
+  const time = (iso: string) => Date.parse(iso) || 0;
+  const runs = allRuns.filter((r) => !r.sweep); // a queue's members are under its node
+  const starts = failed.filter((f) => !allRuns.some((r) => r.dir === f.runDir)).sort((a, b) => time(b.at) - time(a.at));
+  const out: RunsTreeNode[] = [];
+  let j = 0;
+  for (const run of runs) {
+    while (j < starts.length && time(starts[j].at) > time(run.info.createdAt)) out.push({ kind: 'failed', failed: starts[j++] });
+    out.push({ kind: 'run', run, live: live(run.dir) });
+  }
+  for (; j < starts.length; j++) out.push({ kind: 'failed', failed: starts[j] });
+  // Queues by their creation time among the rest, newest first.
+  const at = (n: RunsTreeNode) => time(n.kind === 'run' ? n.run.info.createdAt : n.kind === 'failed' ? n.failed.at : n.kind === 'sweep' ? n.sweep.info.createdAt : '');
+  for (const sweep of sweeps) {
+    const node: SweepNode = { kind: 'sweep', sweep, live };
+    const i = out.findIndex((n) => at(n) < at(node));
+    out.splice(i < 0 ? out.length : i, 0, node);
+  }
+  return out;
 }

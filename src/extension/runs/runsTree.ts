@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { Disposable } from '../dispose';
 import type { TrainingManager } from '../training/trainingManager';
 import type { RunsModel } from './runsModel';
-import { childNodes, nodeView, rootNodes, type NodeView, type RunNode } from './runTreeModel';
+import { childNodes, nodeView, rootNodes, type NodeView, type RunsTreeNode } from './runTreeModel';
 
 const PROGRESS_REFRESH_MS = 1000;
 
@@ -20,8 +20,8 @@ export function toTreeItem(v: NodeView): vscode.TreeItem {
   return item;
 }
 
-export class RunsTree extends Disposable implements vscode.TreeDataProvider<RunNode> {
-  private readonly changed = this.register(new vscode.EventEmitter<RunNode | undefined>());
+export class RunsTree extends Disposable implements vscode.TreeDataProvider<RunsTreeNode> {
+  private readonly changed = this.register(new vscode.EventEmitter<RunsTreeNode | undefined>());
   readonly onDidChangeTreeData = this.changed.event;
   private lastProgressRefresh = 0;
   private progressTimer?: NodeJS.Timeout;
@@ -37,13 +37,15 @@ export class RunsTree extends Disposable implements vscode.TreeDataProvider<RunN
     this.runs.invalidate();
   }
 
-  getTreeItem(node: RunNode): vscode.TreeItem {
+  getTreeItem(node: RunsTreeNode): vscode.TreeItem {
     return toTreeItem(nodeView(node));
   }
 
-  async getChildren(node?: RunNode): Promise<RunNode[]> {
+  async getChildren(node?: RunsTreeNode): Promise<RunsTreeNode[]> {
     if (node) return childNodes(node);
-    return rootNodes(await this.runs.list(), (dir) => this.trainings.progress(dir));
+    const live = (dir: string) => this.trainings.progress(dir);
+    const [runs, sweeps] = await Promise.all([this.runs.list(), this.runs.sweeps()]);
+    return rootNodes(runs, live, this.trainings.failedStarts(), sweeps);
   }
 
   /** Progress arrives per batch: redraw the run rows at most once a second. */

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { SamplerName, SchedulerName, TrainConfig } from '../../shared/engineProtocol';
 import { runsRoot } from '../runs/runReader';
 import { formatLr } from '../../shared/format';
-import { runFolderName, runStamp } from '../../shared/runFiles';
+import { PRESET_DEFAULTS, PRESET_DESCRIPTIONS, PRESET_NAMES, runFolderName, runStamp, type PresetName } from '../../shared/runFiles';
 
 export interface TrainSettings {
   dataset: string;
@@ -18,6 +18,43 @@ export interface TrainSettings {
   imageSize: number;
   sampler: SamplerName;
   scheduler: SchedulerName;
+  /** The training preset (augmentations); absent in settings saved before presets: 'reference'. */
+  preset?: PresetName;
+  /** A training queue: several architectures (`arch` is the first) and/or seeds, one run each, one after another. */
+  archs?: string[];
+  seeds?: number[];
+}
+
+/** More than one architecture or seed: the settings make a training queue (sweepManager.ts), not one run. */
+export function isQueue(s: Pick<TrainSettings, 'archs' | 'seeds'>): boolean {
+  return new Set(s.archs ?? []).size > 1 || new Set(s.seeds ?? []).size > 1;
+}
+
+/**
+ * The command line of a queue's runner: `cxr-lab --json train <dataset> --arch a,b [--seeds …] <recipe> --out <sweepDir>`
+ * (its JSON lines go to the queue's runner.log, which the windows follow).
+ */
+export function queueCliArgs(s: TrainSettings, sweepDir: string, backend?: string): string[] {
+  return [
+    '--json', ...(backend && backend !== 'auto' ? ['--backend', backend] : []), 'train', s.dataset,
+    '--arch', (s.archs?.length ? s.archs : [s.arch]).join(','), ...(s.seeds?.length ? ['--seeds', s.seeds.join(',')] : []),
+    '--epochs', String(s.epochs), '--batch', String(s.batchSize), '--lr', String(s.lr), '--image-size', String(s.imageSize),
+    '--sampler', s.sampler, '--scheduler', s.scheduler, ...(s.pretrained ? ['--pretrained', s.pretrained] : []), ...(s.preset ? ['--preset', s.preset] : []),
+    '--out', sweepDir,
+  ];
+}
+
+/** `--seeds` as typed in the quick pick ("1, 2, 3"): whole numbers ≥ 0, each once; or the reason it is refused. */
+export function parseSeeds(text: string): { seeds: number[] } | { error: string } {
+  const parts = text.split(/[\s,]+/).filter((p) => p !== '');
+  if (parts.length === 0) return { error: 'Type one or more seeds, e.g. 1,2,3.' };
+  const seeds: number[] = [];
+  for (const p of parts) {
+    const n = Number(p);
+    if (!Number.isInteger(n) || n < 0) return { error: `"${p}" is not a seed (a whole number, 0 or more).` };
+    if (!seeds.includes(n)) seeds.push(n);
+  }
+  return { seeds };
 }
 
 /** The reference study's recipe. */
@@ -26,6 +63,14 @@ export const REFERENCE = { arch: 'densenet121', epochs: 25, batchSize: 20, lr: 1
 export function defaultSettings(dataset: string): TrainSettings {
   return { dataset, ...REFERENCE };
 }
+
+/** The defaults the quick picks pre-select under a preset: the reference recipe with the preset's rate and schedule. */
+export function presetDefaults(preset: PresetName = 'reference'): Omit<typeof REFERENCE, 'lr' | 'scheduler'> & { lr: number; scheduler: SchedulerName } {
+  return { ...REFERENCE, ...PRESET_DEFAULTS[preset] };
+}
+
+/** The preset step's choices. */
+export const PRESET_STEP = { title: 'Training preset (augmentations)', options: PRESET_NAMES.map((value) => ({ value, label: value, detail: PRESET_DESCRIPTIONS[value] })) };
 
 export type NumberKey = 'epochs' | 'batchSize' | 'lr' | 'imageSize';
 export type ChoiceKey = 'sampler' | 'scheduler';
@@ -62,6 +107,7 @@ export const CHOICE_STEPS: ChoiceStep[] = [
       { value: 'cosine', label: 'cosine', detail: 'Cosine decay to zero over the run' },
       { value: 'plateau', label: 'plateau', detail: 'Divide by 10 when the validation loss stops improving' },
       { value: 'none', label: 'none', detail: 'Constant learning rate' },
+      { value: 'onecycle', label: 'onecycle', detail: "fastai's one-cycle: cosine warm-up from lr/25 over the first 25 % of batches, then cosine decay to lr/1e5" },
     ],
   },
 ];
@@ -91,12 +137,16 @@ export function toTrainRequest(s: TrainSettings, workspaceRoot: string, now = ne
     arch: s.arch, epochs: s.epochs, batchSize: s.batchSize, lr: s.lr, imageSize: s.imageSize, sampler: s.sampler, scheduler: s.scheduler,
   };
   if (s.pretrained) config.pretrained = s.pretrained;
+  if (s.preset) config.preset = s.preset;
   return { dataset: s.dataset, config, runDir: runDirFor(workspaceRoot, s.arch, now) };
 }
 
 export function settingsSummary(s: TrainSettings): string {
-  const parts = [s.arch, `${s.epochs} epochs`, `batch ${s.batchSize}`, `lr ${formatLr(s.lr)}`, `${s.imageSize} px`, s.sampler, s.scheduler];
+  const archs = s.archs && s.archs.length > 1 ? s.archs.join(' + ') : s.arch;
+  const parts = [archs, `${s.epochs} epochs`, `batch ${s.batchSize}`, `lr ${formatLr(s.lr)}`, `${s.imageSize} px`, s.sampler, s.scheduler];
+  if (s.seeds && s.seeds.length > 0) parts.splice(1, 0, `seed${s.seeds.length > 1 ? 's' : ''} ${s.seeds.join(', ')}`);
   if (s.pretrained) parts.splice(1, 0, `pretrained ${path.basename(s.pretrained)}`);
+  if (s.preset && s.preset !== 'reference') parts.splice(1, 0, `${s.preset} preset`);
   return parts.join(' · ');
 }
 
@@ -106,6 +156,9 @@ export function asTrainSettings(x: unknown): TrainSettings | undefined {
   const s = x as Record<string, unknown>;
   if (typeof s.dataset !== 'string' || !s.dataset || typeof s.arch !== 'string' || !s.arch) return undefined;
   if (s.pretrained !== undefined && typeof s.pretrained !== 'string') return undefined;
+  if (s.preset !== undefined && !(PRESET_NAMES as readonly unknown[]).includes(s.preset)) return undefined;
+  if (s.archs !== undefined && !(Array.isArray(s.archs) && s.archs.length > 0 && s.archs.every((a) => typeof a === 'string' && a))) return undefined;
+  if (s.seeds !== undefined && !(Array.isArray(s.seeds) && s.seeds.every((n) => Number.isInteger(n) && (n as number) >= 0))) return undefined;
   for (const step of NUMBER_STEPS) if (typeof s[step.key] !== 'number' || step.validate(s[step.key] as number)) return undefined;
   for (const step of CHOICE_STEPS) if (!step.options.some((o) => o.value === s[step.key])) return undefined;
   return s as unknown as TrainSettings;

@@ -92,7 +92,7 @@ export class TrainingController extends Disposable {
 
   private apply(e: TrainingEvent): void {
     if (!this.state) return;
-    const messages = e.kind === 'job' ? this.state.onJobEvent(e.event) : [this.state.onStatus(e.status, e.best)];
+    const messages = e.kind === 'job' ? this.state.onJobEvent(e.event) : [this.state.onStatus(e.status, e.best, e.error)];
     for (const m of messages) void this.post(m);
   }
 

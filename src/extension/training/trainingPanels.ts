@@ -31,6 +31,11 @@ export class TrainingPanels extends Disposable {
     }));
   }
 
+  /** Whether a panel of this run is open (a queue opens its next member's panel only where the user watches one). */
+  isOpen(runDir: string): boolean {
+    return this.panels.has(runDir);
+  }
+
   open(runDir: string): void {
     const existing = this.panels.get(runDir);
     if (existing) { existing.reveal(); return; }

@@ -8,9 +8,16 @@ import type { TrainingProgress, TrainingRunView, TrainingToWebview } from '../..
 import type { RunRecord } from '../runs/runReader';
 
 export function toRunView(run: RunRecord): TrainingRunView {
+  const { info } = run;
   return {
-    runDir: run.dir, id: run.id, arch: run.info.config.arch, status: run.status, epochs: run.info.config.epochs,
-    backend: run.info.backend.name, classes: run.info.dataset.classes, best: run.info.best,
+    runDir: run.dir, id: run.id, arch: info.config.arch, status: run.status, epochs: info.config.epochs,
+    backend: info.backend.name, classes: info.dataset.classes, best: info.best,
+    ...(info.error && run.status === 'failed' ? { error: info.error } : {}),
+    setup: {
+      config: info.config, split: { ...info.split.counts, groupedBy: info.split.groupedBy },
+      backend: { name: info.backend.name, threads: info.backend.threads, simd: info.backend.simd },
+      microBatch: info.model.microBatch, trainableParams: info.model.trainableParams,
+    },
   };
 }
 
@@ -53,9 +60,11 @@ export class TrainingViewState {
     return out;
   }
 
-  onStatus(status: TrainingRunView['status'], best?: CheckpointMeta): TrainingToWebview {
-    this.run = { ...this.run, status, best: best ?? this.run.best };
+  onStatus(status: TrainingRunView['status'], best?: CheckpointMeta, error?: string): TrainingToWebview {
+    const why = status === 'failed' ? error ?? this.run.error : undefined;
+    const { error: _previous, ...run } = this.run;
+    this.run = { ...run, status, best: best ?? this.run.best, ...(why ? { error: why } : {}) };
     if (status !== 'running') this.progress = undefined;
-    return { type: 'status', status, ...(this.run.best ? { best: this.run.best } : {}) };
+    return { type: 'status', status, ...(this.run.best ? { best: this.run.best } : {}), ...(this.run.error ? { error: this.run.error } : {}) };
   }
 }

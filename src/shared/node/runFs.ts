@@ -4,7 +4,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { CheckpointFs } from '../runFiles';
+import { numberedFolderName, type CheckpointFs } from '../runFiles';
 
 const absent = (e: NodeJS.ErrnoException) => e.code === 'ENOENT' || e.code === 'ENOTDIR';
 
@@ -40,5 +40,22 @@ export function pidAlive(pid: number): boolean {
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Creates a new, empty folder `<parent>/<name>` (or `<name>-2`, `-3` … when taken) and returns its path. mkdir without
+ * `recursive` fails when the folder exists, so two processes starting in the same second never get the same folder.
+ */
+export async function claimNewFolder(parent: string, name: string): Promise<string> {
+  await fs.mkdir(parent, { recursive: true });
+  for (let n = 1; ; n++) {
+    const dir = path.join(parent, numberedFolderName(name, n));
+    try {
+      await fs.mkdir(dir);
+      return dir;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
   }
 }

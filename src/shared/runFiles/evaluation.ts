@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { checkpointMetaSchema, checkpointNameSchema } from './checkpoint';
 import { formatField, jsonNumber } from './fields';
 import { bootstrapInfoSchema, evalIntervalsSchema, evalMetricEntrySchema, temperatureScalingSchema } from './evalMetrics';
+import { evalTtaSchema } from './augmentation';
 
 export const classMetricsSchema = z.object({
   className: z.string(),
@@ -47,9 +48,9 @@ export const metricsReportSchema = z.object({
 });
 export type MetricsReport = z.infer<typeof metricsReportSchema>;
 
-/** One evaluated image: label and predicted are class indices. */
+/** One evaluated image: label and predicted are class indices; patient: its patient id when patients are known (absent in older files). */
 export const predictionSchema = z.object({
-  file: z.string(), rel: z.string(), label: z.number(), predicted: z.number(), probabilities: z.array(jsonNumber),
+  file: z.string(), rel: z.string(), label: z.number(), predicted: z.number(), probabilities: z.array(jsonNumber), patient: z.string().optional(),
 });
 export type Prediction = z.infer<typeof predictionSchema>;
 
@@ -94,6 +95,10 @@ export const subgroupColumnSchema = z.object({
 });
 export type SubgroupColumn = z.infer<typeof subgroupColumnSchema>;
 
+/** Inference time of an evaluation: forward passes only (decoding overlaps them), summed over its batches. */
+export const evalTimingSchema = z.object({ msPerImage: z.number(), images: z.number(), batchSize: z.number(), backend: z.string() });
+export type EvalTiming = z.infer<typeof evalTimingSchema>;
+
 export const evalFileSchema = z.object({
   format: formatField,
   /** The split's name, or data-<folder> for another dataset. */
@@ -118,11 +123,15 @@ export const evalFileSchema = z.object({
   bootstrap: bootstrapInfoSchema.optional(),
   /** With --calibrate: the temperature fitted on the validation split; the probabilities and metrics here are then calibrated. */
   temperatureScaling: temperatureScalingSchema.optional(),
+  /** With --tta: the views whose probabilities were averaged per image (an ensemble: the first member's preset; each member used its own). */
+  tta: evalTtaSchema.optional(),
   /** A soft-voting ensemble's members (this run first), each with the checkpoint it used; absent for one run. */
   ensemble: z.array(z.object({ runId: z.string(), runDir: z.string(), arch: z.string(), epoch: z.number() })).optional(),
   /** Confounding metadata columns among the evaluated images; absent without metadata.csv columns (and in older files). */
   confounders: z.array(confounderSchema).optional(),
   /** Metrics per value of each metadata column; absent without such columns (and in older files). */
   subgroups: z.array(subgroupColumnSchema).optional(),
+  /** How long the forward passes took (the model alone, not decoding), per image, on which backend; absent in older files. */
+  timing: evalTimingSchema.optional(),
 });
 export type EvalFile = z.infer<typeof evalFileSchema>;

@@ -15,10 +15,18 @@
  *   run.lock                 runLockSchema            lock.ts
  *   audit/<split>.json       auditFileSchema          audit.ts
  *   .cxr-lab/ensembles/<id>/ensemble.json             ensembleFileSchema         ensemble.ts
+ *   .cxr-lab/sweeps/<id>/sweep.json, runner.log       sweepFileSchema, sweepLogLineSchema   sweep.ts
+ *   run.json augmentation, eval tta                   augmentationSchema, evalTtaSchema       augmentation.ts
+ *   .cxr-lab/lr-find/<id>/lr-find.json                lrFindFileSchema           lrFind.ts
+ *   .cxr-lab/tune/<id>/tune.json                      tuneFileSchema             tune.ts
+ *   slurm-job.json           slurmJobFileSchema       slurmJob.ts (a run submitted with --executor slurm)
  */
 export * from './layout';
 export * from './fields';
 export * from './run';
+export * from './augmentation';
+export * from './lrFind';
+export * from './tune';
 export * from './history';
 export * from './split';
 export * from './checkpoint';
@@ -26,6 +34,8 @@ export * from './checkpointFiles';
 export * from './evaluation';
 export * from './evalMetrics';
 export * from './ensemble';
+export * from './sweep';
+export * from './slurmJob';
 export * from './cam';
 export * from './faithfulness';
 export * from './audit';

@@ -47,7 +47,15 @@ export function runStamp(now: Date): string {
   return now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }
 
-/** A new run's folder name under .cxr-lab/runs: `<yyyymmdd-hhmmss>-<arch>`. */
-export function runFolderName(arch: string, now = new Date()): string {
-  return `${runStamp(now)}-${arch}`;
+/**
+ * A new run's folder name under .cxr-lab/runs: `<yyyymmdd-hhmmss>-<arch>[-seed<k>][-fold<i>]`. Two runs started in the
+ * same second get `-2`, `-3` … (claimNewFolder in src/shared/node/runFs.ts), so names never collide.
+ */
+export function runFolderName(arch: string, now = new Date(), o: { seed?: number; fold?: number } = {}): string {
+  return `${runStamp(now)}-${arch}${o.seed === undefined ? '' : `-seed${o.seed}`}${o.fold === undefined ? '' : `-fold${o.fold}`}`;
+}
+
+/** The n-th candidate for a folder name that may be taken: the name itself, then `<name>-2`, `<name>-3` … */
+export function numberedFolderName(name: string, n: number): string {
+  return n <= 1 ? name : `${name}-${n}`;
 }

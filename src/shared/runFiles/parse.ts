@@ -14,6 +14,9 @@ import { RUN_LAYOUT_VERSION } from './layout';
 import { runLockSchema, type RunLock } from './lock';
 import { runInfoSchema, type RunInfo } from './run';
 import { splitFileSchema, type SplitRecord } from './split';
+import { sweepFileSchema, type SweepFile } from './sweep';
+import { lrFindFileSchema, type LrFindFile } from './lrFind';
+import { tuneFileSchema, type TuneFile } from './tune';
 
 /** A run file that cannot be used: unreadable JSON, a bad field, or a newer layout. */
 export class RunFileError extends Error {
@@ -87,6 +90,21 @@ export function parseEvalFile(text: string, fileName: string): EvalFile {
 /** An ensemble folder's ensemble.json. */
 export function parseEnsembleFile(text: string, fileName: string): EnsembleFile {
   return parseRunFile(ensembleFileSchema, text, fileName);
+}
+
+/** A sweep folder's sweep.json. */
+export function parseSweepFile(text: string, fileName: string): SweepFile {
+  return parseRunFile(sweepFileSchema, text, fileName);
+}
+
+/** lr-find.json of an LR finder folder. */
+export function parseLrFindFile(text: string, fileName: string): LrFindFile {
+  return parseRunFile(lrFindFileSchema, text, fileName);
+}
+
+/** A tune folder's tune.json. */
+export function parseTuneFile(text: string, fileName: string): TuneFile {
+  return parseRunFile(tuneFileSchema, text, fileName);
 }
 
 export function parseRunLock(text: string, fileName: string): RunLock {

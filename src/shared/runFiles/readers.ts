@@ -9,11 +9,14 @@ import { faithfulnessFileName, type FaithfulnessFile } from './faithfulness';
 import type { AuditFile } from './audit';
 import type { CheckpointMeta, OptimizerFile, TrainerState } from './checkpoint';
 import { ENSEMBLE_FILES, type EnsembleFile } from './ensemble';
+import { SWEEP_FILES, type SweepFile } from './sweep';
+import { LR_FIND_FILES, type LrFindFile } from './lrFind';
+import { TUNE_FILES, type TuneFile } from './tune';
 import type { EvalFile } from './evaluation';
 import type { EpochRecord } from './history';
 import { RUN_FILES, type CheckpointName } from './layout';
 import {
-  RunFileError, parseAuditFile, parseCamFile, parseFaithfulnessFile, parseCheckpointMeta, parseEnsembleFile, parseEvalFile, parseHistory, parseOptimizerFile, parseRunInfo, parseRunLock, parseSplit, parseTrainerState,
+  RunFileError, parseAuditFile, parseCamFile, parseFaithfulnessFile, parseCheckpointMeta, parseEnsembleFile, parseEvalFile, parseHistory, parseOptimizerFile, parseRunInfo, parseRunLock, parseSplit, parseSweepFile, parseTrainerState, parseLrFindFile, parseTuneFile,
 } from './parse';
 import type { RunLock } from './lock';
 import type { RunInfo } from './run';
@@ -50,6 +53,12 @@ export interface RunFileReaders {
   readRunLock(runDir: string): Promise<RunLock | undefined>;
   /** ensemble.json of an ensemble folder (.cxr-lab/ensembles/<id>). */
   readEnsembleFile(ensembleDir: string): Promise<EnsembleFile | undefined>;
+  /** sweep.json of a sweep folder (a training queue). */
+  readSweepFile(sweepDir: string): Promise<SweepFile | undefined>;
+  /** lr-find.json of an LR finder folder (.cxr-lab/lr-find/<id>). */
+  readLrFindFile(lrFindDir: string): Promise<LrFindFile | undefined>;
+  /** tune.json of a tune folder (`cxr-lab tune`). */
+  readTuneFile(tuneDir: string): Promise<TuneFile | undefined>;
 }
 
 export function runFileReaders(fs: RunFilesFs): RunFileReaders {
@@ -84,5 +93,8 @@ export function runFileReaders(fs: RunFilesFs): RunFileReaders {
     readAuditFile: read(parseAuditFile),
     readRunLock: inDir(RUN_FILES.lock, parseRunLock),
     readEnsembleFile: inDir(ENSEMBLE_FILES.ensemble, parseEnsembleFile),
+    readSweepFile: inDir(SWEEP_FILES.sweep, parseSweepFile),
+    readLrFindFile: inDir(LR_FIND_FILES.json, parseLrFindFile),
+    readTuneFile: inDir(TUNE_FILES.tune, parseTuneFile),
   };
 }

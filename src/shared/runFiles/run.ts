@@ -2,9 +2,10 @@
 import { z } from 'zod';
 import { checkpointMetaSchema } from './checkpoint';
 import { formatField } from './fields';
+import { augmentationSchema, presetNameSchema } from './augmentation';
 
 export const SAMPLER_NAMES = ['weighted', 'shuffle'] as const;
-export const SCHEDULER_NAMES = ['step', 'cosine', 'plateau', 'none'] as const;
+export const SCHEDULER_NAMES = ['step', 'cosine', 'plateau', 'none', 'onecycle'] as const;
 export const RUN_STATUSES = ['running', 'completed', 'cancelled', 'failed'] as const;
 export type SamplerName = (typeof SAMPLER_NAMES)[number];
 export type SchedulerName = (typeof SCHEDULER_NAMES)[number];
@@ -28,14 +29,26 @@ export const trainConfigSchema = z.object({
   stepSize: z.number(),
   gamma: z.number(),
   seed: z.number(),
+  /** Seed of the train/val/test split when it is not `seed` (a sweep's members share one split, each with its own seed). */
+  splitSeed: z.number().optional(),
   pretrained: z.string().optional(),
   freezeBackbone: z.boolean(),
   widthMultiplier: z.number().optional(),
   patientPattern: z.string().optional(),
   /** Early-stopping patience in epochs; 0 or absent = off. */
   earlyStop: z.number().optional(),
+  /** The training preset (augmentations; its defaults for lr and schedule); absent in runs from before presets: 'reference'. */
+  preset: presetNameSchema.optional(),
+  /** Cross-validation (`--folds k`): the number of patient-grouped folds, and which one (1…k) this run holds out as its test set. */
+  folds: z.number().optional(),
+  fold: z.number().optional(),
 });
 export type TrainConfig = z.infer<typeof trainConfigSchema>;
+
+/** The seed the run's split was made with: `splitSeed`, else `seed` (one seed drove everything before sweeps). */
+export function splitSeedOf(config: Pick<TrainConfig, 'seed' | 'splitSeed'>): number {
+  return config.splitSeed ?? config.seed;
+}
 
 const count = z.number();
 
@@ -58,6 +71,8 @@ export const runInfoSchema = z.object({
     warnings: z.array(z.string()),
   }),
   model: z.object({ arch: z.string(), camLayer: z.string(), normalization: z.string(), trainableParams: count, microBatch: count }),
+  /** The augmentations of the training input (the preset's); absent in runs from before presets (horizontal flip only). */
+  augmentation: augmentationSchema.optional(),
   backend: z.object({ name: z.string(), threads: count, simd: z.boolean() }),
   versions: z.record(z.string(), z.string()),
   epochsDone: count,

@@ -18,6 +18,12 @@ export interface TableOptions<T> {
   label: string;
   columns: Column<T>[];
   rows: T[];
+  /**
+   * Rows in groups instead of `rows`: each group its own tbody, opened by a header row (class `group-row` and
+   * `groupClass`) whose one cell spans the columns.
+   */
+  groups?: { label: Node | string; rows: T[]; attrs?: Record<string, string> }[];
+  groupClass?: string;
   /** Rows below a separator, e.g. macro/weighted averages. */
   footer?: T[];
   rowClass?: (row: T) => string | undefined;
@@ -49,9 +55,16 @@ export function dataTable<T>(o: TableOptions<T>): HTMLTableElement {
     if (o.onRow) { tr.classList.add('clickable'); onActivate(tr, () => o.onRow!(row)); }
     return tr;
   };
+  const groupHeader = (g: NonNullable<TableOptions<T>['groups']>[number]) => {
+    const tr = h('tr', { class: ['group-row', o.groupClass ?? ''].join(' ').trim() }, h('th', { scope: 'colgroup', colspan: o.columns.length }, g.label));
+    for (const [k, v] of Object.entries(g.attrs ?? {})) tr.setAttribute(k, v);
+    return tr;
+  };
   return h('table', { id: o.id, class: 'data-table', 'aria-label': o.label },
     h('thead', {}, headRow),
-    h('tbody', {}, o.rows.map((r) => bodyRow(r))),
+    o.groups
+      ? o.groups.map((g) => h('tbody', {}, groupHeader(g), g.rows.map((r) => bodyRow(r))))
+      : h('tbody', {}, o.rows.map((r) => bodyRow(r))),
     o.footer?.length ? h('tfoot', {}, o.footer.map((r) => bodyRow(r))) : null,
   );
 }

@@ -15,9 +15,9 @@ import { onThemeChange } from '../common/theme';
 import { getVsCodeApi, onHostMessage } from '../common/vscodeApi';
 import { XyChart, type XyMarker } from '../common/xyChart';
 import {
-  bestScores, confidence, intervalCell, isCurrentRow, metricCell, metricRows, predictionsForCell, sortSummary, summaryColumns, type IntervalKey, type MetricRow,
-  type SummaryKey,
+  confidence, intervalCell, isCurrentRow, metricCell, metricRows, predictionsForCell, summaryColumns, type IntervalKey, type MetricRow, type SummaryKey,
 } from './matrixModel';
+import { checkpointCell, evaluatedSetLine, groupSummary, type RunsGroup } from './runsTableModel';
 import { matrixTable } from './matrixView';
 import { classColour, prCurves, reliability, rocCurves } from './curvesModel';
 import { calledPositive, operatingMarkers, operatingRows, type OperatingRow } from './operatingModel';
@@ -50,9 +50,11 @@ const card = (id: string, label: string, ...children: (Node | string)[]) => h('s
 function buildLayout(): void {
   replaceChildren(byId('app'), h('main', { class: 'view evaluation-view' },
     h('header', { class: 'view-header' },
-      h('div', { class: 'title-block' }, h('h1', { id: 'eval-title' }, 'Evaluation'), h('div', { id: 'eval-meta', class: 'meta' }),
+      h('div', { class: 'title-block' }, h('h1', { id: 'eval-title' }, 'Evaluation'), h('div', { id: 'eval-set', class: 'eval-set' }),
+        h('div', { id: 'eval-meta', class: 'meta' }),
         h('div', { id: 'ensemble-note', class: 'meta' })),
-      h('div', { id: 'headline', class: 'headline' })),
+      h('div', { id: 'headline', class: 'headline' }),
+      h('div', { class: 'actions' }, h('vscode-button', { id: 'export-report', secondary: true, 'aria-label': 'Write a self-contained HTML report of this run and open it' }, 'Export Report'))),
     h('p', { id: 'empty-state', class: 'muted' }, 'Waiting for an evaluation…'),
     h('div', { id: 'confounder-warnings', class: 'warning-box', role: 'alert', hidden: true }),
     h('div', { id: 'eval-body', class: 'eval-grid' },
@@ -105,9 +107,11 @@ function buildLayout(): void {
       h('section', { id: 'subgroups-card', class: 'card wide', 'aria-label': 'Subgroups' },
         h('h2', {}, 'Subgroups (metadata.csv columns)'), h('div', { id: 'subgroups-container' })),
       h('section', { class: 'card wide', 'aria-label': 'All runs' },
-        h('h2', {}, 'All runs'), h('p', { class: 'muted hint' }, 'Click a row to open that evaluation.'),
+        h('h2', {}, 'All runs'),
+        h('p', { class: 'muted hint' }, 'Grouped by what was evaluated: scores compare only within a group (the best is marked there). Click a row to open that evaluation.'),
         h('div', { id: 'summary-container', class: 'table-scroll' })))));
   byId('cm-mode-counts').addEventListener('click', () => setState({ ...state, mode: 'counts' }));
+  byId('export-report').addEventListener('click', () => vscode.postMessage({ type: 'exportReport' }));
   byId('cm-mode-percent').addEventListener('click', () => setState({ ...state, mode: 'percent' }));
   byId('positive-picker').addEventListener('change', (e) => setState(setPositive(state, Number((e.target as HTMLSelectElement).value))));
   // Live: only the table and the chart markers change while the slider moves.
@@ -134,6 +138,7 @@ function buildLayout(): void {
 function renderHeader(): void {
   const v = state.evaluation;
   byId('eval-title').textContent = v ? `Evaluation — ${v.name}` : 'Evaluation';
+  byId('eval-set').textContent = v ? evaluatedSetLine(v) : '';
   byId('eval-meta').textContent = v ? `${v.runId} · ${v.arch} · ${v.total} images · ${v.classes.length} classes` : '';
   const note = v && ensembleNote(v);
   byId('ensemble-note').hidden = !note;
@@ -173,7 +178,8 @@ function renderMatrix(): void {
 }
 
 function explain(p: PredictionRow): void {
-  if (state.evaluation) vscode.postMessage({ type: 'explainImage', file: p.file, runDir: state.evaluation.explainRunDir });
+  const v = state.evaluation;
+  if (v) vscode.postMessage({ type: 'explainImage', file: p.file, runDir: v.explainRunDir, ...(v.checkpoint && !v.ensemble ? { checkpoint: v.checkpoint.which } : {}) });
 }
 
 function imageItem(p: PredictionRow, classes: string[]): HTMLLIElement {
@@ -453,23 +459,33 @@ function renderSubgroups(): void {
 function renderSummary(): void {
   const container = byId('summary-container');
   if (state.summary.length === 0) return container.replaceChildren(h('p', { class: 'muted' }, 'No evaluated runs yet.'));
-  const best = bestScores(state.summary);
   const show = summaryColumns(state.summary);
+  const groups = groupSummary(state.summary, state.sort.key, state.sort.descending);
+  const groupOf = new Map<SummaryRow, RunsGroup>(groups.flatMap((g) => g.rows.map((r) => [r, g] as const)));
   type ScoreKey = 'accuracy' | 'macroF1' | 'weightedF1' | 'auc';
-  const top = (k: ScoreKey) => (r: SummaryRow) => (r[k] !== undefined && r[k] !== null && r[k] === best[k] ? 'best-value' : undefined);
+  // The best value of its own group only: never a rank across what was evaluated.
+  const top = (k: ScoreKey) => (r: SummaryRow) => {
+    const best = groupOf.get(r)?.best[k];
+    return groupOf.get(r)!.rows.length > 1 && r[k] !== undefined && r[k] !== null && r[k] === best ? 'best-value' : undefined;
+  };
   // Intervals as a second line under their values: the table keeps to the width of the view.
   const ci = (k: 'accuracy' | 'macroF1' | 'auc') => (show.intervals ? { sub: (r: SummaryRow) => summaryInterval(r, k) } : {});
   container.replaceChildren(dataTable<SummaryRow>({
-    id: 'summary-table', label: 'All evaluated runs', rows: sortSummary(state.summary, state.sort.key, state.sort.descending),
+    id: 'runs-table', label: 'All evaluated runs, grouped by what was evaluated', rows: [],
+    groups: groups.map((g) => ({
+      label: h('span', { class: 'runs-group-label' }, h('span', { class: 'runs-group-title' }, g.title), h('span', { class: 'runs-group-detail muted' }, g.detail)),
+      rows: g.rows, attrs: { 'data-group': g.key },
+    })),
+    groupClass: 'runs-group',
     rowClass: (r) => [isCurrentRow(r, state.evaluation) ? 'current' : '', r.members ? 'ensemble' : ''].join(' ').trim() || undefined,
     rowAttrs: (r) => ({ 'data-run-dir': r.runDir, 'data-name': r.name }),
-    rowLabel: (r) => `${r.runId} ${r.arch} ${r.name}: accuracy ${formatPercent(r.accuracy)}`,
+    rowLabel: (r) => `${r.runId} ${r.arch} ${r.name}, ${checkpointCell(r)}: accuracy ${formatPercent(r.accuracy)}`,
     onRow: (r) => vscode.postMessage({ type: 'openEvaluation', runDir: r.runDir, name: r.name }),
     sort: { key: state.sort.key, descending: state.sort.descending, onSort: (key) => setState(toggleSort(state, key as SummaryKey)) },
     columns: [
       { key: 'arch', header: 'Model', cell: (r) => r.arch },
-      { key: 'runId', header: 'Run', cell: (r) => r.runId, title: (r) => r.runDir },
-      { key: 'name', header: 'Evaluated on', cell: (r) => r.name },
+      { key: 'runId', header: 'Run', cell: (r) => r.runId, title: (r) => `${r.runDir}\n${r.name}` },
+      { key: 'checkpoint', header: 'Checkpoint', cell: checkpointCell, headerTitle: 'The checkpoint evaluated (best: lowest validation loss; last: the last epoch) and its epoch' },
       { key: 'accuracy', header: 'Accuracy', numeric: true, cell: (r) => formatPercent(r.accuracy), cellClass: top('accuracy'), ...ci('accuracy') },
       { key: 'macroF1', header: 'Macro F1', numeric: true, cell: (r) => formatMetric(r.macroF1), cellClass: top('macroF1'), ...ci('macroF1') },
       ...(show.auc ? [{
@@ -477,8 +493,7 @@ function renderSummary(): void {
         cell: (r: SummaryRow) => (r.auc === undefined ? '—' : r.auc === null ? 'n/a' : formatMetric(r.auc)),
       }] : []),
       { key: 'weightedF1', header: 'Weighted F1', numeric: true, cell: (r) => formatMetric(r.weightedF1), cellClass: top('weightedF1') },
-      { key: 'epochs', header: 'Epochs', numeric: true, cell: (r) => (r.epochs === undefined ? '—' : String(r.epochs)) },
-      { key: 'bestEpoch', header: 'Best epoch', numeric: true, cell: (r) => (r.bestEpoch === undefined ? '—' : String(r.bestEpoch)) },
+      { key: 'epochs', header: 'Epochs', numeric: true, headerTitle: 'Epochs trained', cell: (r) => (r.epochs === undefined ? '—' : String(r.epochs)) },
     ],
   }));
 }

@@ -133,7 +133,12 @@ export function intervalCell(row: MetricRow, key: IntervalKey): string {
   return formatInterval(row.ci?.[key], key === 'accuracy');
 }
 
-export type SummaryKey = 'runId' | 'arch' | 'name' | 'accuracy' | 'macroF1' | 'weightedF1' | 'auc' | 'epochs' | 'bestEpoch';
+export type SummaryKey = 'runId' | 'arch' | 'name' | 'accuracy' | 'macroF1' | 'weightedF1' | 'auc' | 'epochs' | 'bestEpoch' | 'checkpoint';
+
+/** The value a column sorts by: the checkpoint's epoch for the checkpoint column. */
+function sortValue(row: SummaryRow, key: SummaryKey): unknown {
+  return key === 'checkpoint' ? row.checkpoint?.epoch : row[key];
+}
 type ScoreKey = 'accuracy' | 'macroF1' | 'weightedF1' | 'auc';
 
 /** Rows sorted by one column; missing values last; ties keep run order. */
@@ -142,8 +147,8 @@ export function sortSummary(rows: readonly SummaryRow[], key: SummaryKey, descen
   return rows
     .map((row, i) => ({ row, i }))
     .sort((a, b) => {
-      const va = a.row[key];
-      const vb = b.row[key];
+      const va = sortValue(a.row, key);
+      const vb = sortValue(b.row, key);
       const missingA = va === undefined || va === null || (typeof va === 'number' && !Number.isFinite(va));
       const missingB = vb === undefined || vb === null || (typeof vb === 'number' && !Number.isFinite(vb));
       if (missingA || missingB) return missingA === missingB ? a.i - b.i : missingA ? 1 : -1;

@@ -1,11 +1,12 @@
 /** The training panel's three curves: loss, accuracy and learning rate over epochs. */
 import { formatLr, formatPercent } from '../../shared/format';
 import { LineChart } from '../common/lineChart';
-import { lossAxisRange, lrAxisRange, type CurveData } from './state';
+import { accAxisRange, lossAxisRange, lrAxisRange, type AccAxisMode, type CurveData } from './state';
 
 export interface TrainingCharts { loss: LineChart; acc: LineChart; lr: LineChart }
 
-export function createTrainingCharts(els: { loss: HTMLElement; acc: HTMLElement; lr: HTMLElement }): TrainingCharts {
+/** accMode: read each time the accuracy axis is laid out (the panel's "0–100 %" toggle). */
+export function createTrainingCharts(els: { loss: HTMLElement; acc: HTMLElement; lr: HTMLElement }, accMode: () => AccAxisMode): TrainingCharts {
   const train = { colorVar: '--vscode-charts-blue', fallback: '#3794ff' };
   const val = { colorVar: '--vscode-charts-orange', fallback: '#d18616', dash: [6, 3] };
   return {
@@ -17,7 +18,7 @@ export function createTrainingCharts(els: { loss: HTMLElement; acc: HTMLElement;
     acc: new LineChart(els.acc, {
       label: 'Accuracy per epoch, train and validation', height: 220, ringSeries: [1], markerLabel: 'bottom',
       series: [{ label: 'train acc', ...train, format: (v) => formatPercent(v) }, { label: 'val acc', ...val, format: (v) => formatPercent(v) }],
-      yTick: (v) => formatPercent(v, 0), yRange: () => [0, 1],
+      yTick: (v) => formatPercent(v, 0), yRange: (min, max) => accAxisRange(min, max, accMode()),
     }),
     lr: new LineChart(els.lr, {
       label: 'Learning rate per epoch', height: 150, yLog: true,

@@ -2,6 +2,7 @@
 import '../../../media/webview.css';
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
 import type { EpochRecord } from '../../shared/engineProtocol';
 import type { TrainingFromWebview, TrainingToWebview } from '../../shared/webviewProtocol';
@@ -12,8 +13,8 @@ import { onThemeChange } from '../common/theme';
 import { getVsCodeApi, onHostMessage } from '../common/vscodeApi';
 import { createTrainingCharts, rebuildTrainingCharts, updateTrainingCharts } from './charts';
 import {
-  bestEpoch, bestSummary, canEvaluate, curveData, initialTrainingState, isRunning, progressModel, reduceTraining,
-  runMeta, statusLabel, type TrainingState,
+  bestEpoch, bestSummary, canEvaluate, curveData, failureSummary, initialTrainingState, isRunning, progressModel, reduceTraining,
+  runMeta, setupRows, splitSummary, statusLabel, type TrainingState,
 } from './state';
 
 const vscode = getVsCodeApi<TrainingState, TrainingFromWebview>();
@@ -35,10 +36,19 @@ function buildLayout(): void {
       h('div', { id: 'batch-block' },
         h('div', { class: 'progress-row' }, h('span', { id: 'batch-label' }), h('span', { id: 'batch-message', class: 'muted' })),
         h('vscode-progress-bar', { id: 'batch-progress', 'aria-label': 'Batches done in this epoch', max: 1000 }))),
+    h('div', { id: 'run-error', class: 'error-box', role: 'alert', hidden: true }),
     h('div', { id: 'best-summary', class: 'best-summary', role: 'status' }),
+    h('section', { id: 'run-setup', class: 'card', 'aria-label': 'Configuration', hidden: true },
+      h('div', { class: 'section-header' },
+        h('h2', {}, 'Configuration'),
+        h('div', { id: 'split-counts', class: 'split-counts', title: 'Images in each split of this run' })),
+      h('dl', { id: 'setup-list', class: 'setup-list' })),
     h('section', { class: 'charts', 'aria-label': 'Curves' },
       h('figure', { class: 'card chart-card' }, h('figcaption', {}, 'Loss'), h('div', { id: 'loss-chart', class: 'chart' })),
-      h('figure', { class: 'card chart-card' }, h('figcaption', {}, 'Accuracy'), h('div', { id: 'acc-chart', class: 'chart' })),
+      h('figure', { class: 'card chart-card' },
+        h('figcaption', { class: 'chart-caption' }, h('span', {}, 'Accuracy'),
+          h('vscode-checkbox', { id: 'acc-full-axis', label: '0–100 %', title: 'Show the whole 0–100 % range instead of an axis fitted to the curves' })),
+        h('div', { id: 'acc-chart', class: 'chart' })),
       h('figure', { class: 'card chart-card' }, h('figcaption', {}, 'Learning rate'), h('div', { id: 'lr-chart', class: 'chart' }),
         h('div', { id: 'lr-current', class: 'muted' }))),
     h('section', { class: 'card', 'aria-label': 'Epochs' },
@@ -53,10 +63,26 @@ function buildLayout(): void {
     render();
   });
   byId('evaluate-button').addEventListener('click', () => vscode.postMessage({ type: 'evaluate' }));
+  byId('acc-full-axis').addEventListener('change', () => {
+    state = { ...state, accAxis: (byId('acc-full-axis') as HTMLElement & { checked: boolean }).checked ? 'full' : 'fit' };
+    vscode.setState(state);
+    charts.acc.rebuild();
+    updateTrainingCharts(charts, curveData(state), bestEpoch(state));
+  });
 }
 
 buildLayout();
-const charts = createTrainingCharts({ loss: byId('loss-chart'), acc: byId('acc-chart'), lr: byId('lr-chart') });
+const charts = createTrainingCharts({ loss: byId('loss-chart'), acc: byId('acc-chart'), lr: byId('lr-chart') }, () => state.accAxis ?? 'fit');
+
+function renderSetup(): void {
+  const rows = setupRows(state.run);
+  const section = byId('run-setup');
+  section.hidden = rows.length === 0;
+  const split = splitSummary(state.run);
+  replaceChildren(byId('split-counts'), ...(split ? [h('strong', {}, split.counts), ` ${split.how}`] : []));
+  replaceChildren(byId('setup-list'), ...rows.map((r) => h('div', { class: 'setup-item' }, h('dt', {}, r.label), h('dd', r.title ? { title: r.title } : {}, r.value))));
+  (byId('acc-full-axis') as HTMLElement & { checked: boolean }).checked = state.accAxis === 'full';
+}
 
 function renderHeader(): void {
   const run = state.run;
@@ -115,7 +141,13 @@ function render(): void {
   const best = bestEpoch(state);
   renderHeader();
   renderProgress();
-  byId('best-summary').textContent = state.run ? bestSummary(state) : '';
+  const failure = failureSummary(state);
+  const errorBox = byId('run-error');
+  errorBox.hidden = !failure;
+  errorBox.textContent = failure ?? '';
+  // A failed run without a checkpoint has nothing to say there; with one, where it stands.
+  byId('best-summary').textContent = state.run && !(failure && bestEpoch(state) === undefined) ? bestSummary(state) : '';
+  renderSetup();
   if (drawn.history === state.history && drawn.best === best && drawn.planned === state.run?.epochs) return;
   drawn = { history: state.history, best, planned: state.run?.epochs };
   updateTrainingCharts(charts, curveData(state), best);

@@ -4,7 +4,7 @@
  */
 import type { EpochRecord } from '../../shared/engineProtocol';
 import type { TrainingProgress, TrainingRunView, TrainingToWebview } from '../../shared/webviewProtocol';
-import { finite, formatDuration, formatLoss, formatPercent } from '../../shared/format';
+import { basename, finite, formatDuration, formatLoss, formatLr, formatPercent } from '../../shared/format';
 import { fittedRange } from '../common/scales';
 
 export interface TrainingState {
@@ -13,9 +13,12 @@ export interface TrainingState {
   progress?: TrainingProgress;
   /** The user pressed Cancel and the run has not stopped yet. */
   cancelRequested: boolean;
+  /** The accuracy axis: fitted to the curves (default), or the full 0–100 %. */
+  accAxis?: AccAxisMode;
 }
 
-export const initialTrainingState: TrainingState = { history: [], cancelRequested: false };
+export type AccAxisMode = 'fit' | 'full';
+export const initialTrainingState: TrainingState = { history: [], cancelRequested: false, accAxis: 'fit' };
 
 /** History with `record` replacing any row of the same epoch, ordered by epoch. */
 export function upsertEpoch(history: readonly EpochRecord[], record: EpochRecord): EpochRecord[] {
@@ -30,6 +33,7 @@ export function reduceTraining(state: TrainingState, message: TrainingToWebview)
         history: [...message.history].sort((a, b) => a.epoch - b.epoch),
         progress: message.run.status === 'running' ? message.progress : undefined,
         cancelRequested: false,
+        accAxis: state.accAxis ?? 'fit',
       };
     case 'epoch':
       return { ...state, history: upsertEpoch(state.history, message.record) };
@@ -38,9 +42,11 @@ export function reduceTraining(state: TrainingState, message: TrainingToWebview)
     case 'status': {
       if (!state.run) return state;
       const running = message.status === 'running';
+      const { error: _previous, ...run } = state.run;
+      const error = message.status === 'failed' ? message.error ?? state.run.error : undefined;
       return {
         ...state,
-        run: { ...state.run, status: message.status, best: message.best ?? state.run.best },
+        run: { ...run, status: message.status, best: message.best ?? state.run.best, ...(error ? { error } : {}) },
         progress: running ? state.progress : undefined,
         cancelRequested: running ? state.cancelRequested : false,
       };
@@ -73,6 +79,7 @@ export function statusLabel(status: TrainingRunView['status'] | undefined): stri
     case 'cancelled': return 'Cancelled';
     case 'failed': return 'Failed';
     case 'interrupted': return 'Interrupted';
+    case 'queued': return 'Queued (Slurm)';
     case undefined: return 'Waiting';
     default: return status.startsWith('running on ') ? `Running on ${status.slice('running on '.length)}` : 'Waiting';
   }
@@ -192,9 +199,21 @@ export function lossAxisRange(min: number | null, max: number | null): [number, 
   return fittedRange(Math.min(lo, hi), Math.max(lo, hi), { pad: 0.05, floor: 0 });
 }
 
+/**
+ * Why the run failed, said where the best checkpoint would be: "Failed before its first epoch: …" (no checkpoint), or
+ * "Failed after epoch N: …". Undefined when the run did not fail.
+ */
+export function failureSummary(state: TrainingState): string | undefined {
+  const run = state.run;
+  if (run?.status !== 'failed') return undefined;
+  const done = lastEpoch(state.history);
+  const when = done === 0 ? 'before its first epoch' : `after epoch ${done}`;
+  return `Training failed ${when}: ${run.error ?? 'the reason is in the CXR Lab output channel ("CXR Lab: Show Log").'}`;
+}
+
 export function bestSummary(state: TrainingState): string {
   const epoch = bestEpoch(state);
-  if (epoch === undefined) return 'No checkpoint yet';
+  if (epoch === undefined) return state.run?.status === 'running' ? 'No checkpoint yet' : 'No checkpoint';
   const record = state.history.find((r) => r.epoch === epoch);
   const valLoss = record?.valLoss ?? (state.run?.best?.epoch === epoch ? state.run.best.valLoss : undefined);
   const valAcc = record?.valAcc ?? (state.run?.best?.epoch === epoch ? state.run.best.valAcc : undefined);
@@ -207,4 +226,61 @@ export function lrAxisRange(min: number | null, max: number | null): [number, nu
   const hi = finite(max);
   if (lo === null || hi === null || lo <= 0 || hi <= 0) return [1e-5, 1e-1];
   return [lo / 2, hi * 2];
+}
+
+/**
+ * The accuracy axis: fitted to the curves with a little room (85–95 % is not a flat line at the top of 0–100 %), kept
+ * within 0–100 %; or the full 0–100 % when the user asks for it.
+ */
+export function accAxisRange(min: number | null, max: number | null, mode: AccAxisMode = 'fit'): [number, number] {
+  const lo = finite(min);
+  const hi = finite(max);
+  if (mode === 'full' || lo === null || hi === null) return [0, 1];
+  const [a, b] = fittedRange(Math.max(0, Math.min(lo, hi)), Math.min(1, Math.max(lo, hi)), { pad: 0.1, floor: 0 });
+  return [a, Math.min(1, b)];
+}
+
+export interface SetupRow { label: string; value: string; title?: string }
+
+const SCHEDULE_TEXT: Record<string, (c: { stepSize: number; gamma: number; epochs: number }) => string> = {
+  step: (c) => `step: ×${c.gamma} every ${c.stepSize} epoch${c.stepSize === 1 ? '' : 's'}`,
+  cosine: (c) => `cosine to 0 over ${c.epochs} epochs`,
+  plateau: (c) => `plateau: ×${c.gamma} after ${c.stepSize} epoch${c.stepSize === 1 ? '' : 's'} without a lower val loss`,
+  none: () => 'constant',
+  onecycle: () => 'one-cycle: warm-up to the rate, then cosine decay',
+};
+
+/** "1.23 M", "412 k". */
+function count(n: number): string {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${Math.round(n / 1e3)} k` : String(n);
+}
+
+/** What the run trains with, row by row (the panel's Configuration card); empty until run.json is read. */
+export function setupRows(run: TrainingRunView | undefined): SetupRow[] {
+  const s = run?.setup;
+  if (!s) return [];
+  const c = s.config;
+  const weights = !c.pretrained ? 'none (from scratch)'
+    : c.pretrained === 'imagenet' ? 'ImageNet (torchvision, download cache)' : basename(c.pretrained.replace(/[\\/]+$/, ''));
+  const b = s.backend;
+  return [
+    { label: 'Architecture', value: `${c.arch}${c.widthMultiplier ? ` ×${c.widthMultiplier}` : ''} · ${count(s.trainableParams)} trainable parameters` },
+    { label: 'Pretrained weights', value: `${weights}${c.freezeBackbone ? ' · backbone frozen' : ''}`, ...(c.pretrained && c.pretrained !== 'imagenet' ? { title: c.pretrained } : {}) },
+    { label: 'Optimiser', value: `Adam, lr ${formatLr(c.lr)}` },
+    { label: 'Batch', value: s.microBatch < c.batchSize ? `${c.batchSize} (micro-batches of ${s.microBatch})` : String(c.batchSize) },
+    { label: 'Sampler', value: c.sampler === 'weighted' ? 'weighted (1 / class count)' : 'shuffle (each image once)' },
+    { label: 'Schedule', value: (SCHEDULE_TEXT[c.scheduler] ?? (() => c.scheduler))(c) },
+    { label: 'Epochs', value: `${c.epochs}${c.earlyStop ? ` (early stop after ${c.earlyStop} without improvement)` : ''}` },
+    { label: 'Image size', value: `${c.imageSize} px` },
+    ...(c.preset ? [{ label: 'Preset', value: c.preset }] : []),
+    { label: 'Seed', value: c.splitSeed !== undefined && c.splitSeed !== c.seed ? `${c.seed} (split seed ${c.splitSeed})` : String(c.seed) },
+    { label: 'Backend', value: `${b.name} (${b.threads} thread${b.threads === 1 ? '' : 's'}${b.simd ? ', SIMD' : ''})` },
+  ];
+}
+
+/** "903 / 180 / 180" train / val / test, and how the split was made. */
+export function splitSummary(run: TrainingRunView | undefined): { counts: string; how: string } | undefined {
+  const sp = run?.setup?.split;
+  if (!sp) return undefined;
+  return { counts: `${sp.train} / ${sp.val} / ${sp.test}`, how: `train / val / test images, ${sp.groupedBy === 'patient' ? 'grouped by patient' : 'by image (patients unknown)'}` };
 }

@@ -1,0 +1,91 @@
+/**
+ * `cxr-lab tune`: model selection without touching the test split. One run per preset × learning rate, all with the same
+ * seed (so the same patient-grouped split), each scored on the validation split with its best checkpoint; the best one by
+ * the criterion (validation macro-F1, ties broken by the lower validation loss; or the loss alone) is kept and evaluated
+ * on the test split — the only evaluation on it. Progress and results go to tune.json after every step, so an
+ * interrupted tune shows what finished.
+ */
+import * as path from 'node:path';
+import type { JobEventSink, TrainConfig, TuneRequest, TuneResult } from '../../shared/engineProtocol';
+import { LAB_DIR, RUN_LAYOUT_VERSION, runFolderName, TUNE_DIR, TUNE_FILES, type TuneCandidate, type TuneCriterion, type TuneFile } from '../../shared/runFiles';
+import { claimNewFolder } from '../../shared/node/runFs';
+import { formatLr } from '../../shared/format';
+import { CancelledError, ConfigError } from '../errors';
+import { writeJsonAtomic } from '../io/atomic';
+import { resolveTrainConfig } from '../train/config';
+import { train } from '../train/trainer';
+import { evaluateRun } from './evaluate';
+
+export type TuneOptions = Omit<TuneRequest, 'type' | 'id'> & { signal?: AbortSignal; emit: JobEventSink };
+
+/** `<preset>-lr<lr>`, e.g. recommended-lr1e-3. */
+export function candidateName(preset: string, lr: number): string {
+  return `${preset}-lr${lr.toExponential().replace('e+', 'e')}`;
+}
+
+/** The best candidate: highest validation macro-F1, then lowest validation loss (criterion 'val-macro-f1'); or lowest loss. */
+export function pickWinner(candidates: readonly TuneCandidate[], criterion: TuneCriterion): TuneCandidate | undefined {
+  const scored = candidates.filter((c) => c.status === 'completed' && c.valMacroF1 !== undefined && c.valLoss !== undefined);
+  const loss = (c: TuneCandidate) => (Number.isFinite(c.valLoss) ? c.valLoss! : Infinity);
+  return [...scored].sort((a, b) => (criterion === 'val-loss' ? loss(a) - loss(b) : (b.valMacroF1! - a.valMacroF1!) || loss(a) - loss(b)))[0];
+}
+
+export async function tune(o: TuneOptions): Promise<TuneResult> {
+  const presets = [...new Set(o.presets)], lrs = [...new Set(o.lrs)];
+  if (presets.length === 0 || lrs.length === 0) throw new ConfigError('tune needs at least one preset and one learning rate.');
+  if (presets.length * lrs.length < 2) throw new ConfigError('tune compares at least two candidates: give two presets or two learning rates.');
+  const shared: Partial<TrainConfig> = { ...o.config, preset: undefined, lr: undefined };
+  for (const preset of presets) for (const lr of lrs) resolveTrainConfig({ ...shared, preset, lr }); // refuse a bad setting before any training
+  const arch = resolveTrainConfig(shared).arch;
+  const criterion = o.criterion ?? 'val-macro-f1';
+  const dir = o.outDir ? path.resolve(o.outDir) : await claimNewFolder(path.resolve(LAB_DIR, TUNE_DIR), runFolderName(arch));
+  const now = () => new Date().toISOString();
+  const file: TuneFile = {
+    format: RUN_LAYOUT_VERSION, createdAt: now(), updatedAt: now(), status: 'running', dataset: path.resolve(o.dataset),
+    config: Object.fromEntries(Object.entries(shared).filter(([, v]) => v !== undefined)), criterion,
+    candidates: presets.flatMap((preset) => lrs.map((lr) => ({ name: candidateName(preset, lr), preset, lr, runDir: candidateName(preset, lr), status: 'queued' as const }))),
+  };
+  const jsonPath = path.join(dir, TUNE_FILES.tune);
+  const save = async () => { file.updatedAt = now(); await writeJsonAtomic(jsonPath, file); };
+  await save();
+  const log = (message: string) => o.emit({ type: 'log', level: 'info', message });
+
+  for (const [i, c] of file.candidates.entries()) {
+    if (o.signal?.aborted) break;
+    log(`Candidate ${i + 1}/${file.candidates.length}: ${c.preset} preset, lr ${formatLr(c.lr)} → ${path.join(dir, c.runDir)}`);
+    c.status = 'running';
+    await save();
+    try {
+      const result = await train({ dataset: o.dataset, config: { ...shared, preset: c.preset, lr: c.lr }, runDir: path.join(dir, c.runDir), signal: o.signal, emit: o.emit });
+      if (result.status !== 'completed') {
+        c.status = result.status === 'cancelled' ? 'cancelled' : 'failed';
+      } else {
+        const val = await evaluateRun({ runDir: path.join(dir, c.runDir), split: 'val', signal: o.signal, emit: o.emit });
+        Object.assign(c, { status: 'completed', bestEpoch: result.best?.epoch, valLoss: result.best?.valLoss ?? NaN, valAccuracy: val.accuracy, valMacroF1: val.macroF1 });
+        log(`  validation: macro-F1 ${val.macroF1.toFixed(3)}, accuracy ${(val.accuracy * 100).toFixed(1)} %, loss ${c.valLoss?.toFixed(3)} (best epoch ${c.bestEpoch})`);
+      }
+    } catch (e) {
+      if (e instanceof CancelledError || o.signal?.aborted) c.status = 'cancelled';
+      else { c.status = 'failed'; c.reason = (e as Error).message; o.emit({ type: 'log', level: 'warn', message: `  failed: ${c.reason}` }); }
+    }
+    await save();
+  }
+  if (o.signal?.aborted) {
+    file.status = 'cancelled';
+    await save();
+    throw new CancelledError();
+  }
+  const winner = pickWinner(file.candidates, criterion);
+  if (!winner) {
+    file.status = 'failed';
+    await save();
+    throw new Error(`No candidate finished training; see ${jsonPath}.`);
+  }
+  file.winner = winner.name;
+  log(`Winner on validation: ${winner.name}; evaluating it on the test split (once).`);
+  const test = await evaluateRun({ runDir: path.join(dir, winner.runDir), split: 'test', signal: o.signal, emit: o.emit });
+  file.test = { accuracy: test.accuracy, macroF1: test.macroF1, evalFile: path.relative(dir, test.jsonPath) };
+  file.status = 'completed';
+  await save();
+  return { ...file, tuneDir: dir, jsonPath };
+}

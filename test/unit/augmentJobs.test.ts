@@ -1,0 +1,148 @@
+/**
+ * The jobs of issue 15 on phantom data with tiny models: test-time augmentation (a flip-invariant model's TTA equals its
+ * plain prediction; recorded in the eval file), the recommended preset's training, the LR finder, the sample grid and
+ * tune (validation only; the test split evaluated once, for the winner).
+ */
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import sharp from 'sharp';
+import type { JobEvent } from '../../src/shared/engineProtocol';
+import { parseEvalFile, parseHistory, parseLrFindFile, parseRunInfo, parseTuneFile } from '../../src/shared/runFiles';
+import { initBackend } from '../../src/engine/backend';
+import { registerModel } from '../../src/engine/models/index';
+import { generatePhantomDataset } from '../../src/cli/demo/phantom';
+import { train } from '../../src/engine/train/trainer';
+import { evaluateRun } from '../../src/engine/jobs/evaluate';
+import { lrFind } from '../../src/engine/jobs/lrFind';
+import { sampleGrid } from '../../src/engine/jobs/samples';
+import { pickWinner, tune } from '../../src/engine/jobs/tune';
+import { lrFinderLr } from '../../src/engine/train/lrFinder';
+import { oneCycleLr } from '../../src/engine/train/schedule';
+import { PRESETS } from '../../src/engine/dataset/augment/presets';
+
+/** Global average pooling of the input, then a dense layer: its output does not change when the image is mirrored. */
+function flipInvariant({ numClasses, imageSize }: { numClasses: number; imageSize: number }): tf.LayersModel {
+  const input = tf.input({ shape: [imageSize, imageSize, 3] });
+  let x = tf.layers.conv2d({ filters: 4, kernelSize: 1, activation: 'relu', name: 'conv1' }).apply(input) as tf.SymbolicTensor;
+  x = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(x) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: tf.layers.dense({ units: numClasses, name: 'fc' }).apply(x) as tf.SymbolicTensor });
+}
+
+/** A 3×3 conv keeps where things are: mirrored images give other outputs. */
+function positional({ numClasses, imageSize }: { numClasses: number; imageSize: number }): tf.LayersModel {
+  const input = tf.input({ shape: [imageSize, imageSize, 3] });
+  let x = tf.layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, activation: 'relu', name: 'conv1' }).apply(input) as tf.SymbolicTensor;
+  x = tf.layers.flatten().apply(x) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: tf.layers.dense({ units: numClasses, name: 'fc' }).apply(x) as tf.SymbolicTensor });
+}
+
+const events: JobEvent[] = [];
+const emit = (e: JobEvent) => events.push(e);
+let tmp: string, data: string;
+const base = { imageSize: 32, epochs: 1, batchSize: 4, microBatch: 4, valPerClass: 2, testPerClass: 2, seed: 3 };
+
+before(async () => {
+  await initBackend('auto');
+  registerModel({ name: 'tiny-gap', description: 'flip-invariant test net', normalization: 'imagenet', defaultCamLayer: 'conv1', headLayers: ['fc'], build: flipInvariant });
+  registerModel({ name: 'tiny-pos', description: 'positional test net', normalization: 'imagenet', defaultCamLayer: 'conv1', headLayers: ['fc'], build: positional });
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cxr-augjobs-'));
+  data = path.join(tmp, 'data');
+  await generatePhantomDataset(data, { perClass: 8, size: 40, classes: 3, seed: 5 });
+});
+
+const probs = async (file: string) => parseEvalFile(await fs.readFile(file, 'utf8'), file).predictions.map((p) => p.probabilities);
+
+test('TTA of a flip-invariant model equals its plain prediction; a positional model differs; the eval file records the views', async () => {
+  for (const arch of ['tiny-gap', 'tiny-pos']) {
+    const runDir = path.join(tmp, `run-${arch}`);
+    assert.equal((await train({ dataset: data, config: { ...base, arch }, runDir, emit })).status, 'completed');
+    const before = tf.memory().numTensors;
+    const plain = await evaluateRun({ runDir, emit });
+    const tta = await evaluateRun({ runDir, emit, tta: true });
+    assert.equal(tf.memory().numTensors, before, 'tensors leaked by evaluation');
+    assert.equal(path.basename(tta.jsonPath), 'test-tta.json');
+    assert.equal(path.basename(plain.jsonPath), 'test.json', 'TTA does not overwrite the plain evaluation');
+    const [p, q] = [await probs(plain.jsonPath), await probs(tta.jsonPath)];
+    const diff = Math.max(...p.flatMap((row, i) => row.map((v, c) => Math.abs(v - q[i][c]))));
+    if (arch === 'tiny-gap') assert.ok(diff < 1e-6, `flip-invariant model: TTA moved a probability by ${diff}`);
+    else assert.ok(diff > 1e-4, `positional model: TTA changed nothing (${diff})`);
+    const file = parseEvalFile(await fs.readFile(tta.jsonPath, 'utf8'), tta.jsonPath);
+    assert.deepEqual(file.tta, { preset: 'reference', views: PRESETS.reference.tta });
+  }
+});
+
+test('the recommended preset trains with one-cycle per batch and records its augmentations in run.json', async () => {
+  const runDir = path.join(tmp, 'run-recommended');
+  const r = await train({ dataset: data, config: { ...base, arch: 'tiny-pos', epochs: 2, preset: 'recommended' }, runDir, emit });
+  assert.equal(r.status, 'completed');
+  const info = parseRunInfo(await fs.readFile(path.join(runDir, 'run.json'), 'utf8'), 'run.json');
+  assert.equal(info.config.preset, 'recommended');
+  assert.equal(info.config.scheduler, 'onecycle');
+  assert.deepEqual(info.augmentation?.transforms, PRESETS.recommended.transforms);
+  const history = parseHistory(await fs.readFile(path.join(runDir, 'history.jsonl'), 'utf8'), 'history.jsonl');
+  assert.deepEqual(history.map((h) => h.lr), [oneCycleLr(1e-3, 0), oneCycleLr(1e-3, 0.5)]);
+  // TTA of a recommended run averages its four views
+  const tta = await evaluateRun({ runDir, emit, tta: true });
+  assert.equal(tta.tta?.views.length, 4);
+});
+
+test('lr-find: exponentially growing rates on the training split, fastai suggestions, a JSON its schema reads and a PNG', async () => {
+  const outDir = path.join(tmp, 'lrf');
+  const r = await lrFind({ dataset: data, config: { ...base, arch: 'tiny-pos' }, numIt: 20, outDir, emit });
+  assert.ok(r.points.length > 0 && r.points.length <= 20);
+  r.points.forEach((p, i) => assert.ok(Math.abs(p.lr - lrFinderLr(i, 20)) <= 1e-12 * p.lr));
+  assert.ok(r.stoppedBy === 'done' ? r.points.length === 20 : r.stoppedBy === 'diverged');
+  const file = parseLrFindFile(await fs.readFile(r.jsonPath, 'utf8'), r.jsonPath);
+  assert.equal(file.points.length, r.points.length);
+  assert.equal(file.dataset.trainImages < 24, true, 'only the training split is used');
+  const png = await sharp(r.pngPath).metadata();
+  assert.deepEqual([png.width, png.height], [720, 440]);
+});
+
+test('samples: a seeded grid per class with the preset augmentations, histograms and sizes; the same seed draws the same', async () => {
+  const png = path.join(tmp, 'grid.png');
+  const thumbs = path.join(tmp, 'thumbs');
+  const a = await sampleGrid({ root: data, perClass: 3, seed: 9, png, thumbnailsDir: thumbs, emit });
+  const b = await sampleGrid({ root: data, perClass: 3, seed: 9, emit });
+  const c = await sampleGrid({ root: data, perClass: 3, seed: 10, emit });
+  const key = (r: typeof a) => r.classes.map((k) => k.samples.map((s) => `${s.rel} ${s.augmentation}`));
+  assert.deepEqual(key(a), key(b));
+  assert.notDeepEqual(key(a), key(c));
+  assert.equal(a.preset, 'recommended');
+  for (const k of a.classes) {
+    assert.equal(k.samples.length, 3);
+    assert.ok(k.samples.every((s) => s.rel.startsWith(`${k.className}/`)), 'each sample is an image of its class');
+    assert.ok(Math.abs(k.histogram.bins.reduce((s, v) => s + v, 0) - 1) < 1e-9);
+    assert.deepEqual([k.size.minWidth, k.size.maxHeight, k.size.images], [40, 40, 8]);
+    for (const s of k.samples) assert.ok(existsSync(s.original!) && existsSync(s.augmented!));
+  }
+  const meta = await sharp(png).metadata();
+  assert.ok(meta.width! > 3 * 160 && meta.height! > 3 * 2 * 160, `${meta.width}×${meta.height}`);
+});
+
+test('tune: candidates compared on validation only; the winner alone is evaluated on the test split', async () => {
+  const outDir = path.join(tmp, 'tune');
+  const r = await tune({ dataset: data, config: { ...base, arch: 'tiny-pos' }, presets: ['reference', 'recommended'], lrs: [1e-3], outDir, emit });
+  assert.equal(r.status, 'completed');
+  const file = parseTuneFile(await fs.readFile(r.jsonPath, 'utf8'), r.jsonPath);
+  assert.deepEqual(file.candidates.map((c) => c.name), ['reference-lr1e-3', 'recommended-lr1e-3']);
+  assert.equal(file.winner, pickWinner(file.candidates, 'val-macro-f1')!.name);
+  for (const c of file.candidates) {
+    assert.equal(c.status, 'completed');
+    assert.ok(existsSync(path.join(outDir, c.runDir, 'eval', 'val.json')));
+    assert.equal(existsSync(path.join(outDir, c.runDir, 'eval', 'test.json')), c.name === file.winner, `${c.name}: test evaluated only for the winner`);
+  }
+  assert.ok(file.test && file.test.macroF1 >= 0);
+});
+
+test('pickWinner: highest validation macro-F1, ties broken by the lower loss; or the loss alone', () => {
+  const c = (name: string, valMacroF1: number, valLoss: number) => ({ name, preset: 'reference' as const, lr: 1, runDir: name, status: 'completed' as const, valMacroF1, valLoss });
+  const cands = [c('a', 0.9, 0.5), c('b', 0.95, 0.6), c('d', 0.95, 0.4), c('e', 0.8, 0.2)];
+  assert.equal(pickWinner(cands, 'val-macro-f1')!.name, 'd');
+  assert.equal(pickWinner(cands, 'val-loss')!.name, 'e');
+  assert.equal(pickWinner([{ ...c('x', 1, 0.1), status: 'failed' as const }], 'val-loss'), undefined);
+});
