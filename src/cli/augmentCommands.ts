@@ -7,21 +7,12 @@ import type { EngineRequest, ResultByRequest } from '../shared/engineProtocol';
 import { PRESET_NAMES, TUNE_CRITERIA, type PresetName, type TuneCriterion } from '../shared/runFiles';
 import { MAX_SAMPLES_PER_CLASS } from '../shared/samples';
 import { checkTrainConfig, mustExist, UsageError } from './checks';
+import { int, num } from './numberOption';
 import { addTrainOptionsOf, trainConfigFromOptions } from './preflightCommand';
 
 type Run = <R extends Exclude<EngineRequest, { type: 'cancel' | 'info' }>>(req: R) => Promise<ResultByRequest[R['type']]>;
 type Output = (kind: keyof ResultByRequest, result: unknown) => void;
 
-const int = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be an integer.`);
-  return n;
-};
-const num = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number.`);
-  return n;
-};
 /** "1e-4,3e-4": positive numbers. */
 const lrList = (v: string) => v.split(',').map((t) => {
   const n = Number(t.trim());

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import type { EngineRequest, JobEvent, ResultByRequest, TrainConfig } from '../shared/engineProtocol';
 import { CAM_SCALE_MODES, CHECKPOINT_NAMES, PRESET_NAMES, SCHEDULER_NAMES, type CamScaleMode, type CheckpointName, type SplitName } from '../shared/runFiles';
 import { COLORMAPS, DEFAULT_COLORMAP } from '../shared/camDisplay';
@@ -8,6 +8,7 @@ import { runJob } from '../engine/engine';
 import { errorKind } from '../engine/errors';
 import { camMethodNames, DEFAULT_CAM_METHOD } from '../engine/cam/methods';
 import { ProgressPrinter } from './progress';
+import { int, num } from './numberOption';
 import { printResult } from './printResult';
 import { runDemo } from './demo/runDemo';
 import { archOption } from './archOption';
@@ -30,16 +31,6 @@ import { formatRuns, listRunsAndSweeps } from './runsList';
 
 /** Exit codes: 0 success, 1 failure (one-line reason), 2 usage error (UsageError: checked before any job starts), 130/143 stopped by SIGINT/SIGTERM. */
 
-const int = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be an integer.`);
-  return n;
-};
-const num = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number.`);
-  return n;
-};
 
 interface GlobalOpts { json?: boolean; verbose?: boolean; backend: BackendPreference }
 

@@ -12,9 +12,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { generatePhantomDataset } from '../../src/cli/demo/phantom';
 import { LAB_DIR, RUN_FILES, SWEEP_FILES, SWEEPS_DIR, parseSweepFile, type RunInfo, type SweepFile } from '../../src/shared/runFiles';
-import { openHarness, prepareServerState, waitFor, type Harness, type Workbench } from './harness';
+import { failureEvidence, openHarness, prepareServerState, waitFor, type Harness, type Workbench } from './harness';
 import { RESULTS_DIR } from './paths';
-import { Steps } from './steps';
+import { runScenario, Steps } from './steps';
 
 const ARCHS = ['mobilenetv2', 'squeezenet1_1'];
 const IMAGE_PX = 64;
@@ -43,12 +43,7 @@ async function main(): Promise<number> {
   let extensionDir = '';
   let shot = 0;
   const screenshot = async (name: string) => h!.wb.screenshot(`${SHOT_PREFIX}-${String(++shot).padStart(2, '0')}-${name}`);
-  const steps = new Steps(async (step) => {
-    if (!h) return undefined;
-    const file = await h.wb.screenshot(`${SHOT_PREFIX}-failed-${step.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`);
-    const notes = await h.wb.notifications();
-    return `screenshot: ${path.relative(process.cwd(), file)}${notes.length ? `\nnotifications: ${notes.join(' | ')}` : ''}`;
-  });
+  const steps = new Steps(failureEvidence(() => h, `${SHOT_PREFIX}-`));
   let sweepDir = '';
 
   try {
@@ -206,8 +201,4 @@ async function main(): Promise<number> {
   return steps.summary();
 }
 
-main().then((code) => process.exit(code), (err: Error) => {
-  console.error(err.stack ?? err.message);
-  console.log('0 passed, 1 failed');
-  process.exit(1);
-});
+runScenario(main);

@@ -70,3 +70,14 @@ export async function openHarness(o: HarnessOptions & { extensionDir?: string })
     throw err;
   }
 }
+
+/** A failed step's evidence for `Steps`: a screenshot named after the step (after `prefix`) and the open notifications. */
+export function failureEvidence(harness: () => Harness | undefined, prefix = ''): (step: string) => Promise<string | undefined> {
+  return async (step) => {
+    const h = harness();
+    if (!h) return undefined;
+    const file = await h.wb.screenshot(`${prefix}failed-${step.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`);
+    const notes = await h.wb.notifications();
+    return `screenshot: ${path.relative(process.cwd(), file)}${notes.length ? `\nnotifications: ${notes.join(' | ')}` : ''}`;
+  };
+}

@@ -15,9 +15,9 @@ import { generatePhantomDataset } from '../../src/cli/demo/phantom';
 import { tensorflowCacheDir } from '../../src/engine/native/install/acquire';
 import { findNativeAddon, NATIVE_DIR_NAME, PINNED_TF_VERSION } from '../../src/shared/node/nativeLibs';
 import { RUN_FILES } from '../../src/shared/runFiles';
-import { extensionName, openHarness, prepareServerState, waitFor, type Harness } from './harness';
+import { extensionName, failureEvidence, openHarness, prepareServerState, waitFor, type Harness } from './harness';
 import { RESULTS_DIR } from './paths';
-import { Steps } from './steps';
+import { runScenario, Steps } from './steps';
 
 const ARCH = 'mobilenetv2';
 const IMAGE_PX = 64;
@@ -97,12 +97,7 @@ async function main(): Promise<number> {
   let shot = 0;
   const screenshot = async (name: string) => h!.wb.screenshot(`${SHOT}-${String(++shot).padStart(2, '0')}-${name}`);
 
-  const steps = new Steps(async (step) => {
-    if (!h) return undefined;
-    const file = await h.wb.screenshot(`${SHOT}-failed-${step.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`);
-    const notes = await h.wb.notifications();
-    return `screenshot: ${path.relative(process.cwd(), file)}${notes.length ? `\nnotifications: ${notes.join(' | ')}` : ''}`;
-  });
+  const steps = new Steps(failureEvidence(() => h, `${SHOT}-`));
 
   let nativeDir = '';
   try {
@@ -204,7 +199,4 @@ async function main(): Promise<number> {
   return steps.summary();
 }
 
-main().then((code) => process.exit(code), (err: Error) => {
-  console.error(err.stack ?? err.message);
-  process.exit(1);
-});
+runScenario(main);

@@ -17,9 +17,9 @@ import type { Frame } from 'playwright-core';
 import { EngineClient } from '../../src/extension/engine/engineClient';
 import { LAB_DIR, RUNS_DIR } from '../../src/shared/runFiles';
 import { SHARED, SHARED_CXR } from '../helpers/sharedData';
-import { openHarness, prepareServerState, waitFor, type Harness } from './harness';
+import { failureEvidence, openHarness, prepareServerState, waitFor, type Harness } from './harness';
 import { RESULTS_DIR } from './paths';
-import { Steps } from './steps';
+import { runScenario, Steps } from './steps';
 
 const WEIGHTS = path.join(SHARED, 'weights', 'mobilenetv2-0.35-imagenet-notop');
 const ARCH = 'mobilenetv2';
@@ -65,12 +65,7 @@ async function main(): Promise<number> {
   let extensionDir = '';
   let shot = 0;
   const screenshot = async (name: string) => h!.wb.screenshot(`${PREFIX}-${String(++shot).padStart(2, '0')}-${name}`);
-  const steps = new Steps(async (step) => {
-    if (!h) return undefined;
-    const file = await h.wb.screenshot(`failed-${PREFIX}-${step.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`);
-    const notes = await h.wb.notifications();
-    return `screenshot: ${path.relative(process.cwd(), file)}${notes.length ? `\nnotifications: ${notes.join(' | ')}` : ''}`;
-  });
+  const steps = new Steps(failureEvidence(() => h, `${PREFIX}-`));
 
   try {
     await steps.step('vsix installs; the workbench opens the project (data and weights linked in place)', async () => {
@@ -274,8 +269,4 @@ async function main(): Promise<number> {
   return steps.summary();
 }
 
-main().then((code) => process.exit(code), (err: Error) => {
-  console.error(err.stack ?? err.message);
-  console.log('0 passed, 1 failed');
-  process.exit(1);
-});
+runScenario(main);

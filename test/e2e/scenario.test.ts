@@ -17,9 +17,9 @@ import { EngineClient } from '../../src/extension/engine/engineClient';
 import { generatePhantomDataset } from '../../src/cli/demo/phantom';
 import { operatingPointAtThreshold } from '../../src/shared/operatingPoint';
 import { LAB_DIR, RUN_FILES, RUNS_DIR, runFolderName, type RunInfo } from '../../src/shared/runFiles';
-import { openHarness, prepareServerState, waitFor, type Harness } from './harness';
+import { failureEvidence, openHarness, prepareServerState, waitFor, type Harness } from './harness';
 import { RESULTS_DIR } from './paths';
-import { Steps } from './steps';
+import { runScenario, Steps } from './steps';
 
 // MobileNetV2 at 64 px: small and quick, and its last feature map (2×2) still gives Grad-CAM some spatial
 // detail; at 32 px the maps are 1×1 and the heatmap is flat, and an untrained SqueezeNet's output ReLU is dead.
@@ -60,12 +60,7 @@ async function main(): Promise<number> {
   let shot = 0;
   const screenshot = async (name: string) => h!.wb.screenshot(`${String(++shot).padStart(2, '0')}-${name}`);
 
-  const steps = new Steps(async (step) => {
-    if (!h) return undefined;
-    const file = await h.wb.screenshot(`failed-${step.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`);
-    const notes = await h.wb.notifications();
-    return `screenshot: ${path.relative(process.cwd(), file)}${notes.length ? `\nnotifications: ${notes.join(' | ')}` : ''}`;
-  });
+  const steps = new Steps(failureEvidence(() => h));
 
   try {
     await steps.step('vsix installs into code-server', async () => {
@@ -549,8 +544,4 @@ async function main(): Promise<number> {
   return steps.summary();
 }
 
-main().then((code) => process.exit(code), (err: Error) => {
-  console.error(err.stack ?? err.message);
-  console.log('0 passed, 1 failed');
-  process.exit(1);
-});
+runScenario(main);

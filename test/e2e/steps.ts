@@ -51,3 +51,12 @@ export class Steps {
     return failed.length ? 1 : 0;
   }
 }
+
+/** Runs a scenario file's main() and exits with its code; an error outside the steps counts as one failure. */
+export function runScenario(main: () => Promise<number>): void {
+  main().then((code) => process.exit(code), (err: Error) => {
+    console.error(err.stack ?? err.message);
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  });
+}
