@@ -255,6 +255,8 @@ async function main(): Promise<number> {
       // The evaluation alone in the window, so its table has the room a user would give it.
       await wb.runCommand('View: Focus First Editor Group');
       await wb.runCommand('View: Close Editors in Other Groups');
+      // The Grad-CAM tabs may have moved into this group in front of it: bring the evaluation's tab forward.
+      await wb.page.locator('.tabs-container .tab', { hasText: 'Evaluation:' }).first().click();
       const frame = await wb.webviewFrame('#runs-table', 'evaluation runs table', { timeoutMs: 60_000 });
       const groupRows = await frame.$$eval('#runs-table tr.runs-group', (els) => els.map((e) => e.textContent?.replace(/\s+/g, ' ').trim() ?? ''));
       console.log(`    groups: ${groupRows.join(' | ')}`);
