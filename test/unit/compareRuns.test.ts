@@ -53,8 +53,8 @@ function editRun(runDir: string, edit: (info: RunInfo) => void): void {
 }
 
 /** A completed run with a best checkpoint (epoch 2) and its test evaluation. */
-function evaluatedRun(id: string, arch: string, wrong: number[], o: { seed?: number; images?: typeof IMAGES; classes?: string[]; hash?: string } = {}): string {
-  const dir = writeRun(ws, { id, arch, status: 'completed', createdAt: '2026-11-30T00:00:00Z', checkpoints: { best: meta(2, 0.5) } });
+function evaluatedRun(id: string, arch: string, wrong: number[], o: { seed?: number; images?: typeof IMAGES; classes?: string[]; hash?: string; dir?: string } = {}): string {
+  const dir = writeRun(ws, { id, arch, status: 'completed', createdAt: '2026-11-30T00:00:00Z', checkpoints: { best: meta(2, 0.5) }, ...(o.dir ? { dir: o.dir } : {}) });
   editRun(dir, (info) => {
     info.config.seed = o.seed ?? 1;
     info.best = meta(2, 0.5);
@@ -84,6 +84,21 @@ test('two runs on the same test images: one row each, b and c counted, the sente
   assert.match(p.sentence, /^resnet18 vs densenet121: macro-F1 [+−]?0\.\d{3} \([+−]?0\.\d{3} to [+−]?0\.\d{3}\), macro AUC .*, McNemar p = 1 — no evidence of a difference$/);
   assert.equal(result.rows[0].inferenceMsPerImage, 3.5);
   assert.equal(result.best, 'a-resnet18');
+});
+
+test('members of two sweeps with the same names (same arch and seed, two presets): one row and one id each, every pair tested once', async () => {
+  const sweeps = ['recommended', 'reference'].map((name) => path.join(ws, 'presets', name));
+  const dirs = sweeps.flatMap((sweep, k) => [1, 2].map((seed) => evaluatedRun(`mobilenetv2-seed${seed}`, 'mobilenetv2', [k, 10 + seed, 20 + k * seed], { seed, dir: path.join(sweep, `mobilenetv2-seed${seed}`) })));
+  const { result } = await compareRunSet({ runs: dirs, evaluate: false, resamples: 100, emit: quiet });
+  const ids = result.rows.map((r) => r.runId);
+  assert.deepEqual(ids, ['recommended/mobilenetv2-seed1', 'recommended/mobilenetv2-seed2', 'reference/mobilenetv2-seed1', 'reference/mobilenetv2-seed2']);
+  assert.deepEqual(result.rows.map((r) => r.label), ids, 'arch and seed repeat, so the label is the unique id');
+  assert.deepEqual(result.pairs.map((p) => `${p.a} ~ ${p.b}`), ids.flatMap((a, i) => ids.slice(i + 1).map((b) => `${a} ~ ${b}`)), 'each of the 6 pairs once, never a run with itself');
+  const byDir = new Map(result.rows.map((r) => [r.runDir, r.macroF1.value]));
+  for (const p of result.pairs) {
+    const [ra, rb] = [result.rows.find((r) => r.runId === p.a)!, result.rows.find((r) => r.runId === p.b)!];
+    assert.ok(Math.abs(p.macroF1.difference! - (byDir.get(ra.runDir)! - byDir.get(rb.runDir)!)) < 1e-12, `${p.a} vs ${p.b}: the difference of its own two rows`);
+  }
 });
 
 test('runs with other classes or other data are left out of the table with a sentence; the largest group stays', async () => {

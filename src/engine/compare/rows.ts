@@ -1,4 +1,5 @@
 /** One row of the comparison table from a run's files: run.json, history.jsonl and its test evaluation. Pure. */
+import * as path from 'node:path';
 import type { ComparisonRow, ValueWithInterval } from '../../shared/compare';
 import { evalMetricValue, type EpochRecord, type EvalFile, type Interval, type RunInfo } from '../../shared/runFiles';
 
@@ -22,11 +23,11 @@ export function evaluationNumbers(e: Pick<EvalFile, 'accuracy' | 'macro' | 'perC
   };
 }
 
-export function comparisonRow(o: { runDir: string; info: RunInfo; history: readonly EpochRecord[]; evaluation: EvalFile; label: string; notes: string[] }): ComparisonRow {
+export function comparisonRow(o: { runDir: string; runId: string; info: RunInfo; history: readonly EpochRecord[]; evaluation: EvalFile; label: string; notes: string[] }): ComparisonRow {
   const { info, evaluation: e } = o;
   const backend = info.backend.name;
   return {
-    runDir: o.runDir, runId: info.id, label: o.label, arch: info.config.arch, seed: info.config.seed, status: info.status,
+    runDir: o.runDir, runId: o.runId, label: o.label, arch: info.config.arch, seed: info.config.seed, status: info.status,
     checkpoint: { which: e.checkpoint.which, epoch: e.checkpoint.epoch, evaluatedAt: e.createdAt },
     images: e.total,
     ...evaluationNumbers(e),
@@ -38,4 +39,16 @@ export function comparisonRow(o: { runDir: string; info: RunInfo; history: reado
     ...(e.timing && e.timing.backend !== backend ? { inferenceBackend: e.timing.backend } : {}),
     notes: o.notes,
   };
+}
+
+/**
+ * One id per row: the run's id, or `<parent folder>/<id>` where two runs share an id (members of two sweeps are both
+ * "mobilenetv2-seed1"), or the run folder itself where even that repeats. Rows, pairs and the best run are keyed by it.
+ */
+export function uniqueRunIds(runs: readonly { runDir: string; id: string }[]): string[] {
+  const counts = (ids: string[]) => ids.reduce((m, id) => m.set(id, (m.get(id) ?? 0) + 1), new Map<string, number>());
+  const plain = counts(runs.map((r) => r.id));
+  const withParent = runs.map((r) => (plain.get(r.id)! > 1 ? `${path.basename(path.dirname(path.resolve(r.runDir)))}/${r.id}` : r.id));
+  const again = counts(withParent);
+  return runs.map((r, i) => (again.get(withParent[i])! > 1 ? path.resolve(r.runDir) : withParent[i]));
 }

@@ -15,7 +15,7 @@ import { pidAlive, readTextIfExists } from '../../shared/node/runFs';
 import { scanDataset } from '../dataset/scan';
 import { CancelledError, RunError } from '../errors';
 import { resolveRunSet } from '../compare/runSet';
-import { comparisonRow } from '../compare/rows';
+import { comparisonRow, uniqueRunIds } from '../compare/rows';
 import { crossValidationSummary, foldGroupKey } from '../compare/crossValidation';
 import { isSkipped, pairedTest, pairsToTest, type PairSide } from '../compare/pairs';
 import { BOOTSTRAP_RESAMPLES } from '../metrics/bootstrap';
@@ -124,10 +124,11 @@ export async function compareRunSet(o: CompareOptions): Promise<Comparison> {
       : `${c.info.id} has other classes (${c.evaluation.classes.join(', ')}; the table's: ${first.evaluation.classes.join(', ')}): its numbers are not comparable.` });
   }
 
-  const labels = comparisonLabels(table.map((c) => ({ runId: c.info.id, arch: c.info.config.arch, seed: c.info.config.seed, ...(foldOf(c.info) !== undefined ? { fold: foldOf(c.info) } : {}) })));
+  const ids = uniqueRunIds(table.map((c) => ({ runDir: c.runDir, id: c.info.id })));
+  const labels = comparisonLabels(table.map((c, i) => ({ runId: ids[i], arch: c.info.config.arch, seed: c.info.config.seed, ...(foldOf(c.info) !== undefined ? { fold: foldOf(c.info) } : {}) })));
   const runs: ComparedRun[] = table.map((c, i) => ({
     runDir: c.runDir, info: c.info, history: c.history, evaluation: c.evaluation,
-    row: comparisonRow({ runDir: c.runDir, info: c.info, history: c.history, evaluation: c.evaluation, label: labels[i], notes: c.notes }),
+    row: comparisonRow({ runDir: c.runDir, runId: ids[i], info: c.info, history: c.history, evaluation: c.evaluation, label: labels[i], notes: c.notes }),
   }));
   const rows = runs.map((r) => r.row);
   const best = rows.reduce<ComparisonRow | undefined>((b, r) => (r.macroF1.value !== null && (!b || r.macroF1.value > (b.macroF1.value ?? -Infinity)) ? r : b), undefined);
@@ -137,8 +138,8 @@ export async function compareRunSet(o: CompareOptions): Promise<Comparison> {
   const scans = new Map<string, Promise<Map<string, string> | undefined>>();
   for (const r of runs) {
     const group = foldGroupKey(r.info.config, r.info.dataset.hash);
-    sides.set(r.info.id, {
-      runId: r.info.id, label: r.row.label, evaluation: r.evaluation, patients: await patientsOf(r, scans), seed: r.info.config.seed,
+    sides.set(r.row.runId, {
+      runId: r.row.runId, label: r.row.label, evaluation: r.evaluation, patients: await patientsOf(r, scans), seed: r.info.config.seed,
       ...(group !== undefined ? { fold: { group, fold: r.info.config.fold! } } : {}),
     });
   }
@@ -153,7 +154,7 @@ export async function compareRunSet(o: CompareOptions): Promise<Comparison> {
   }
   if (todo.length) o.emit({ type: 'progress', phase: 'paired tests', done: todo.length, total: todo.length });
   const crossValidation = crossValidationSummary(runs.map((r) => ({
-    row: r.row, config: r.info.config, datasetHash: r.info.dataset.hash, evaluation: r.evaluation, patients: sides.get(r.info.id)!.patients,
+    row: r.row, config: r.info.config, datasetHash: r.info.dataset.hash, evaluation: r.evaluation, patients: sides.get(r.row.runId)!.patients,
   })), { resamples: o.resamples, pairing: o.pairing, allPairsUpTo: ALL_PAIRS_UP_TO, onStep: (done, total, message) => o.emit({ type: 'progress', phase: 'cross-validation', done, total, message }) });
 
   const result: ComparisonResult = {

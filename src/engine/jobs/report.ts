@@ -69,7 +69,7 @@ export async function writeReport(o: ReportOptions): Promise<ReportResult> {
   const audits = new Map<string, AuditFile>();
   for (const r of runs) {
     const audit = await readers.readAuditFile(readers.auditFilePath(r.runDir, 'test')).catch(() => undefined);
-    if (audit) audits.set(r.info.id, audit);
+    if (audit) audits.set(r.row.runId, audit);
   }
   const { grid, note: gridNote } = await reportGrid(runs, o.camImages ?? REPORT_CAM_IMAGES, o);
   checkCancel();

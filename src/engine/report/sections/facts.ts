@@ -6,7 +6,7 @@ import type { ReportInput } from '../input';
 
 export function bestRun(input: ReportInput): ComparedRun | undefined {
   const { result, runs } = input.comparison;
-  return runs.find((r) => r.info.id === result.best) ?? runs[0];
+  return runs.find((r) => r.row.runId === result.best) ?? runs[0];
 }
 
 export function initialWeights(r: ComparedRun): string {

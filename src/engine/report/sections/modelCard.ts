@@ -18,7 +18,7 @@ export function modelCardSection(input: ReportInput): Section {
   const author = (id: string, item: string, value: string): ChecklistItem => ({ id, item, status: 'author', value });
   const subgroupColumns = [...new Set(best.evaluation.subgroups?.map((s) => s.column) ?? [])];
   const confounders = confounderSentences(d, runs);
-  const audit = input.audits.get(best.info.id);
+  const audit = input.audits.get(best.row.runId);
   const b = best.evaluation.bootstrap;
   const split = best.info.split.counts;
   const items: ChecklistItem[] = [

@@ -28,7 +28,7 @@ export function summarySection(input: ReportInput): Section {
     ...result.excluded.map((e) => e.reason),
     ...result.rows.flatMap((r) => r.notes.filter((n) => /^(Still training|Interrupted|Failed|Cancelled)/.test(n)).map((n) => `${r.label}: ${n}`)),
     ...confounderSentences(input.dataset, runs),
-    ...[...input.audits.entries()].filter(([, a]) => a.verdict.flagged).map(([id, a]) => `Shortcut audit of ${runs.find((r) => r.info.id === id)?.row.label ?? id}: ${a.verdict.sentence}`),
+    ...[...input.audits.entries()].filter(([, a]) => a.verdict.flagged).map(([id, a]) => `Shortcut audit of ${runs.find((r) => r.row.runId === id)?.row.label ?? id}: ${a.verdict.sentence}`),
   ];
   if (warnings.length) blocks.push({ kind: 'list', tone: 'warning', items: warnings });
   return { id: 'summary', title: 'Summary', blocks };
