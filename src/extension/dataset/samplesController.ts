@@ -8,6 +8,7 @@ import { PRESET_DESCRIPTIONS, PRESET_NAMES } from '../../shared/runFiles';
 import { MAX_SAMPLES_PER_CLASS } from '../../shared/samples';
 import type { GridProgress, SamplesFromWebview, SamplesToWebview, SamplesView } from '../../shared/webviewProtocol';
 import { Disposable } from '../dispose';
+import { LatestJob } from '../latestJob';
 import type { WebviewLike } from '../webviewLike';
 
 export type SamplesJobRequest = Omit<SamplesRequest, 'type' | 'id'>;
@@ -36,14 +37,13 @@ export function toSamplesView(r: SamplesResult, toUri: (file: string) => string,
 
 export class SamplesController extends Disposable {
   private ready = false;
-  private seq = 0;
+  private readonly job = new LatestJob();
   private result?: SamplesResult;
-  private cancelRunning?: () => void;
 
   constructor(private readonly webview: WebviewLike<SamplesToWebview, SamplesFromWebview>, private readonly deps: SamplesDeps, private request: SamplesJobRequest) {
     super();
     this.register(webview.onDidReceiveMessage((m) => this.handle(m)));
-    this.register({ dispose: () => this.cancelRunning?.() });
+    this.register({ dispose: () => this.job.cancel() });
   }
 
   get current(): SamplesJobRequest {
@@ -77,30 +77,21 @@ export class SamplesController extends Disposable {
   private async run(): Promise<void> {
     if (!this.ready) return;
     const request = this.request;
-    const seq = ++this.seq;
-    this.cancelRunning?.();
-    this.cancelRunning = undefined;
     const message = `Drawing ${request.perClass ?? 6} images per class (seed ${request.seed ?? 42}, ${request.preset ?? 'recommended'} preset)…`;
-    try {
-      await this.post({ type: 'busy', message });
-      await this.deps.clearThumbnails();
-      const job = await this.deps.samples(request, (progress) => {
-        if (seq === this.seq) void this.post({ type: 'busy', message, progress });
-      });
-      if (seq !== this.seq) return job.cancel();
-      this.cancelRunning = job.cancel;
-      const result = await job.result;
-      if (seq !== this.seq) return;
-      this.cancelRunning = undefined;
-      this.result = result;
-      await this.post({ type: 'result', view: toSamplesView(result, this.deps.toWebviewUri, seq) });
-    } catch (err) {
-      if (seq === this.seq) await this.post({ type: 'error', message: (err as Error).message });
-    }
+    await this.job.run<SamplesResult, GridProgress>({
+      before: async () => { await this.post({ type: 'busy', message }); await this.deps.clearThumbnails(); },
+      start: (onProgress) => this.deps.samples(request, onProgress),
+      progress: (progress) => void this.post({ type: 'busy', message, progress }),
+      done: async (result, generation) => {
+        this.result = result;
+        await this.post({ type: 'result', view: toSamplesView(result, this.deps.toWebviewUri, generation) });
+      },
+      failed: (error) => this.post({ type: 'error', message: error }),
+    });
   }
 
   private async repost(): Promise<void> {
-    if (this.result) await this.post({ type: 'result', view: toSamplesView(this.result, this.deps.toWebviewUri, this.seq) });
+    if (this.result) await this.post({ type: 'result', view: toSamplesView(this.result, this.deps.toWebviewUri, this.job.generation) });
   }
 
   private async post(m: SamplesToWebview): Promise<void> {

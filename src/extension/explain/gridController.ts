@@ -6,6 +6,7 @@ import type { GridRequest, GridResult } from '../../shared/engineProtocol';
 import type { CheckpointName } from '../../shared/runFiles';
 import type { GridFromWebview, GridProgress, GridToWebview, GridView } from '../../shared/webviewProtocol';
 import { Disposable } from '../dispose';
+import { LatestJob } from '../latestJob';
 import type { WebviewLike } from '../webviewLike';
 import { withQuery } from './explainController';
 
@@ -40,14 +41,13 @@ export function toGridView(result: GridResult, toUri: (file: string) => string, 
 
 export class GridController extends Disposable {
   private ready = false;
-  private seq = 0;
+  private readonly job = new LatestJob();
   private result?: GridResult;
-  private cancelRunning?: () => void;
 
   constructor(private readonly webview: WebviewLike<GridToWebview, GridFromWebview>, private readonly deps: GridDeps, private request?: GridJobRequest) {
     super();
     this.register(webview.onDidReceiveMessage((m) => this.handle(m)));
-    this.register({ dispose: () => this.cancelRunning?.() });
+    this.register({ dispose: () => this.job.cancel() });
   }
 
   get current(): GridJobRequest | undefined {
@@ -81,30 +81,22 @@ export class GridController extends Disposable {
   private async run(): Promise<void> {
     const request = this.request;
     if (!this.ready || !request) return;
-    const seq = ++this.seq;
-    this.cancelRunning?.();
-    this.cancelRunning = undefined;
     const message = busyMessage(request);
-    try {
-      await this.post({ type: 'busy', message });
-      const job = await this.deps.grid(request, (progress) => {
-        if (seq === this.seq) void this.post({ type: 'busy', message, progress });
-      });
-      if (seq !== this.seq) return job.cancel();
-      this.cancelRunning = job.cancel;
-      const result = await job.result;
-      if (seq !== this.seq) return;
-      this.cancelRunning = undefined;
-      this.result = result;
-      await this.post({ type: 'result', view: toGridView(result, this.deps.toWebviewUri, seq) });
-    } catch (err) {
-      if (seq === this.seq) await this.post({ type: 'error', message: (err as Error).message });
-    }
+    await this.job.run<GridResult, GridProgress>({
+      before: () => this.post({ type: 'busy', message }),
+      start: (onProgress) => this.deps.grid(request, onProgress),
+      progress: (progress) => void this.post({ type: 'busy', message, progress }),
+      done: async (result, generation) => {
+        this.result = result;
+        await this.post({ type: 'result', view: toGridView(result, this.deps.toWebviewUri, generation) });
+      },
+      failed: (error) => this.post({ type: 'error', message: error }),
+    });
   }
 
   private async repost(): Promise<void> {
-    if (this.cancelRunning && this.request) await this.post({ type: 'busy', message: busyMessage(this.request) });
-    else if (this.result) await this.post({ type: 'result', view: toGridView(this.result, this.deps.toWebviewUri, this.seq) });
+    if (this.job.running && this.request) await this.post({ type: 'busy', message: busyMessage(this.request) });
+    else if (this.result) await this.post({ type: 'result', view: toGridView(this.result, this.deps.toWebviewUri, this.job.generation) });
   }
 
   private async exportPng(): Promise<void> {
