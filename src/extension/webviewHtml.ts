@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { escapeHtml } from '../shared/format';
 import { LAB_DIR } from '../shared/runFiles';
 
 export type WebviewName = 'training' | 'evaluation' | 'explain' | 'grid' | 'audit' | 'compare' | 'samples';
@@ -23,7 +24,6 @@ export function contentSecurityPolicy(cspSource: string, nonce: string): string 
   ].join('; ');
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export function webviewHtml(webview: Pick<vscode.Webview, 'cspSource' | 'asWebviewUri'>, extensionUri: vscode.Uri, name: WebviewName, title: string): string {
   const nonce = makeNonce();

@@ -82,3 +82,8 @@ export function argMax(values: readonly number[]): number {
   for (let i = 0; i < values.length; i++) if (best < 0 || (finite(values[i]) ?? -Infinity) > (finite(values[best]) ?? -Infinity)) best = i;
   return best;
 }
+
+/** Text safe inside HTML elements and quoted attributes (the report, the webviews' shells). */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

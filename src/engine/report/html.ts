@@ -2,13 +2,11 @@
  * The report as ONE self-contained HTML file: inline CSS, figures inline (SVG elements, PNGs as data: URIs), no script,
  * no link to anything — it opens offline, mailed or archived, and its Content-Security-Policy forbids any fetch.
  */
+import { escapeHtml } from '../../shared/format';
 import type { Block, Figure, ReportDocument } from './document';
 
 export const REPORT_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'";
 
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
 
 /**
  * An SVG document as an element inside HTML: no XML namespace attribute (the HTML parser puts <svg> in the SVG namespace
