@@ -72,6 +72,7 @@ export function addAugmentCommands(program: Command, train: Command, run: Run, o
     .option('--presets <list>', `presets to compare, comma-separated (${PRESET_NAMES.join(', ')})`, presetList, [...PRESET_NAMES])
     .requiredOption('--lrs <list>', 'learning rates to compare, comma-separated (e.g. 1e-4,3e-4)', lrList)
     .addOption(new Option('--select <criterion>', 'ranking on the validation split: macro-F1 (ties: lower loss) or loss').choices(TUNE_CRITERIA).default('val-macro-f1'))
+    .option('--tta', "also score each candidate with test-time augmentation (its preset's views) on validation: using it or not becomes part of the choice")
     .option('--out <dir>', 'folder of the candidates and tune.json (default .cxr-lab/tune/<time>-<arch>)')
     .action(async (dataset: string, o: Record<string, unknown>) => {
       oneArch(o);
@@ -81,6 +82,6 @@ export function addAugmentCommands(program: Command, train: Command, run: Run, o
       for (const preset of presets) for (const lr of lrs) checkTrainConfig({ ...config, preset, lr });
       if (new Set(presets).size * new Set(lrs).size < 2) throw new UsageError('tune compares at least two candidates: give two presets or two learning rates.');
       mustExist(dataset, 'folder');
-      output('tune', await run({ type: 'tune', id: 0, dataset, config, presets, lrs, criterion: o.select as TuneCriterion, outDir: o.out as string | undefined }));
+      output('tune', await run({ type: 'tune', id: 0, dataset, config, presets, lrs, criterion: o.select as TuneCriterion, tta: o.tta === true, outDir: o.out as string | undefined }));
     });
 }

@@ -33,12 +33,17 @@ export function formatSamples(r: SamplesResult): string {
 export function formatTune(r: TuneResult): string {
   const w = Math.max(9, ...r.candidates.map((c) => c.name.length));
   const num = (v: number | undefined, f: (x: number) => string) => (v === undefined || !Number.isFinite(v) ? '—' : f(v));
+  const scores = (loss: number | undefined, acc: number | undefined, f1: number | undefined) =>
+    `${num(loss, (x) => x.toFixed(3)).padStart(8)} ${num(acc, (x) => formatPercent(x)).padStart(7)} ${num(f1, (x) => x.toFixed(3)).padStart(12)}`;
+  const won = (c: TuneResult['candidates'][number], tta: boolean) => (c.name === r.winner && (r.winnerTta ?? false) === tta ? '  ← winner' : '');
   return [
-    `tune ${r.tuneDir}: ${r.candidates.length} candidates on one split, ranked by ${r.criterion === 'val-loss' ? 'validation loss' : 'validation macro-F1 (then loss)'}`,
+    `tune ${r.tuneDir}: ${r.candidates.length} candidates on one split${r.tta ? ', each with and without test-time augmentation' : ''}, ranked by ${r.criterion === 'val-loss' ? 'validation loss' : 'validation macro-F1 (then loss)'}`,
     `  ${'candidate'.padEnd(w)} ${'status'.padEnd(9)} ${'best epoch'.padStart(10)} ${'val loss'.padStart(8)} ${'val acc'.padStart(7)} ${'val macro-F1'.padStart(12)}`,
-    ...r.candidates.map((c) => `  ${c.name.padEnd(w)} ${c.status.padEnd(9)} ${num(c.bestEpoch, String).padStart(10)} ${num(c.valLoss, (x) => x.toFixed(3)).padStart(8)} ` +
-      `${num(c.valAccuracy, (x) => formatPercent(x)).padStart(7)} ${num(c.valMacroF1, (x) => x.toFixed(3)).padStart(12)}${c.name === r.winner ? '  ← winner' : ''}${c.reason ? `  (${c.reason})` : ''}`),
-    ...(r.test ? [`  winner ${r.winner} on the test split (its only use): accuracy ${formatPercent(r.test.accuracy)}, macro-F1 ${r.test.macroF1.toFixed(3)} (${r.test.evalFile})`] : []),
+    ...r.candidates.flatMap((c) => [
+      `  ${c.name.padEnd(w)} ${c.status.padEnd(9)} ${num(c.bestEpoch, String).padStart(10)} ${scores(c.valLoss, c.valAccuracy, c.valMacroF1)}${won(c, false)}${c.reason ? `  (${c.reason})` : ''}`,
+      ...(c.valTta ? [`  ${'  with TTA'.padEnd(w)} ${''.padEnd(9)} ${''.padStart(10)} ${scores(c.valTta.loss, c.valTta.accuracy, c.valTta.macroF1)}${won(c, true)}`] : []),
+    ]),
+    ...(r.test ? [`  winner ${r.winner}${r.test.tta ? ' with TTA' : ''} on the test split (its only use): accuracy ${formatPercent(r.test.accuracy)}, macro-F1 ${r.test.macroF1.toFixed(3)} (${r.test.evalFile})`] : []),
     `  ${r.jsonPath}`,
   ].join('\n');
 }

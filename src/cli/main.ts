@@ -129,7 +129,7 @@ program.command('train <dataset>')
   .option('--val-fraction <x>', 'validation fraction per class (instead of a count)', num('--val-fraction'))
   .option('--test-fraction <x>', 'test fraction per class (instead of a count)', num('--test-fraction'))
   .addOption(new Option('--sampler <name>', 'weighted (1/class count) or shuffle').choices(['weighted', 'shuffle']))
-  .addOption(new Option('--preset <name>', "training preset: 'reference' (flip only, Adam 1e-4, StepLR; the default) or 'recommended' (rotation, zoom, lighting; one-cycle at 1e-3); --lr and --scheduler override its rate and schedule").choices(PRESET_NAMES))
+  .addOption(new Option('--preset <name>', "training preset: 'reference' (flip only, Adam 1e-4, StepLR; the default) or 'recommended' (rotation, zoom, lighting; one-cycle at 1e-3, label smoothing 0.1, weight decay 0.05); --lr, --scheduler, --label-smoothing and --weight-decay override it").choices(PRESET_NAMES))
   .addOption(new Option('--scheduler <name>', "learning-rate schedule (default: the preset's); onecycle: fastai's fit_one_cycle (cosine warm-up over 25 %, then cosine decay)").choices(SCHEDULER_NAMES))
   .option('--step-size <n>', 'StepLR period in epochs (plateau: patience)', int('--step-size'))
   .option('--gamma <x>', 'StepLR / plateau factor', num('--gamma'))
@@ -137,6 +137,8 @@ program.command('train <dataset>')
   .option('--seeds <list>', 'several seeds, comma-separated: a queue of one run per architecture and seed (seeds vary initialisation, sampler and augmentation; all share one split)', parseSeedList)
   .option('--split-seed <n>', 'seed of the split alone (default: --seed; a queue: the first seed)', int('--split-seed'))
   .option('--folds <k>', 'cross-validation: k patient-grouped, stratified folds, each a run of the queue holding one fold out as its test set (validation carved from the rest)', int('--folds'))
+  .option('--label-smoothing <x>', 'label smoothing of the training loss, in [0, 1) (torch\'s CrossEntropyLoss label_smoothing; default: the preset\'s, 0 for reference)', num('--label-smoothing'))
+  .option('--weight-decay <x>', 'decoupled weight decay (AdamW) on conv and dense kernels (default: the preset\'s, 0 for reference)', num('--weight-decay'))
   .option('--early-stop <patience>', 'stop after N epochs without a lower validation loss (default off)', int('--early-stop'))
   .option('--width-multiplier <x>', 'MobileNetV2 width multiplier', num('--width-multiplier'))
   .option('--pretrained <source>', "'imagenet' (downloaded once), a .pth/.h5 weights file, a folder from import-weights, or a tfjs backbone folder")
@@ -145,16 +147,7 @@ program.command('train <dataset>')
   .option('--out <dir>', 'run directory (default .cxr-lab/runs/<time>-<arch>); a queue: its folder (default .cxr-lab/sweeps/<time>-sweep)')
   .option('--force', FORCE_HELP)
   .action(async (dataset: string, o: Record<string, unknown>, cmd: Command) => {
-    const config: Partial<TrainConfig> = {
-      arch: (o.arch as string[])[0], epochs: o.epochs as number, batchSize: o.batch as number, microBatch: o.microBatch as number,
-      lr: o.lr as number, imageSize: o.imageSize as number, valPerClass: o.valPerClass as number, testPerClass: o.testPerClass as number,
-      valFraction: o.valFraction as number, testFraction: o.testFraction as number,
-      sampler: o.sampler as TrainConfig['sampler'], scheduler: o.scheduler as TrainConfig['scheduler'],
-      stepSize: o.stepSize as number, gamma: o.gamma as number, seed: o.seed as number, widthMultiplier: o.widthMultiplier as number,
-      pretrained: o.pretrained as string, freezeBackbone: o.freezeBackbone as boolean, patientPattern: o.patientPattern as string,
-      earlyStop: o.earlyStop as number, splitSeed: o.splitSeed as number | undefined, preset: o.preset as TrainConfig['preset'],
-      folds: o.folds as number | undefined,
-    };
+    const config = trainConfigFromOptions(o);
     const archs = o.arch as string[], seeds = o.seeds as number[] | undefined;
     if (seeds && o.seed !== undefined) throw new UsageError('Use either --seed or --seeds, not both.');
     checkExecutorFlags(o as SlurmFlags, cmd);

@@ -124,25 +124,37 @@ test('samples: a seeded grid per class with the preset augmentations, histograms
   assert.ok(meta.width! > 3 * 160 && meta.height! > 3 * 2 * 160, `${meta.width}×${meta.height}`);
 });
 
-test('tune: candidates compared on validation only; the winner alone is evaluated on the test split', async () => {
+test('tune: candidates compared on validation only (with and without TTA); the winner alone is evaluated on the test split, the way it won', async () => {
   const outDir = path.join(tmp, 'tune');
-  const r = await tune({ dataset: data, config: { ...base, arch: 'tiny-pos' }, presets: ['reference', 'recommended'], lrs: [1e-3], outDir, emit });
+  const r = await tune({ dataset: data, config: { ...base, arch: 'tiny-pos' }, presets: ['reference', 'recommended'], lrs: [1e-3], tta: true, outDir, emit });
   assert.equal(r.status, 'completed');
   const file = parseTuneFile(await fs.readFile(r.jsonPath, 'utf8'), r.jsonPath);
   assert.deepEqual(file.candidates.map((c) => c.name), ['reference-lr1e-3', 'recommended-lr1e-3']);
-  assert.equal(file.winner, pickWinner(file.candidates, 'val-macro-f1')!.name);
+  const choice = pickWinner(file.candidates, 'val-macro-f1', true)!;
+  assert.equal(file.winner, choice.candidate.name);
+  assert.equal(file.winnerTta, choice.tta);
+  assert.equal(file.test?.tta, choice.tta);
   for (const c of file.candidates) {
     assert.equal(c.status, 'completed');
-    assert.ok(existsSync(path.join(outDir, c.runDir, 'eval', 'val.json')));
-    assert.equal(existsSync(path.join(outDir, c.runDir, 'eval', 'test.json')), c.name === file.winner, `${c.name}: test evaluated only for the winner`);
+    assert.ok(c.valTta && c.valTta.macroF1 >= 0 && Number.isFinite(c.valTta.loss), `${c.name}: scored with TTA`);
+    assert.ok(existsSync(path.join(outDir, c.runDir, 'eval', 'val.json')) && existsSync(path.join(outDir, c.runDir, 'eval', 'val-tta.json')));
+    const testFiles = (await fs.readdir(path.join(outDir, c.runDir, 'eval'))).filter((f) => f.startsWith('test') && f.endsWith('.json'));
+    assert.deepEqual(testFiles, c.name === file.winner ? [choice.tta ? 'test-tta.json' : 'test.json'] : [], `${c.name}: test evaluated only for the winner`);
   }
   assert.ok(file.test && file.test.macroF1 >= 0);
 });
 
-test('pickWinner: highest validation macro-F1, ties broken by the lower loss; or the loss alone', () => {
-  const c = (name: string, valMacroF1: number, valLoss: number) => ({ name, preset: 'reference' as const, lr: 1, runDir: name, status: 'completed' as const, valMacroF1, valLoss });
+test('pickWinner: highest validation macro-F1, ties broken by the lower loss; or the loss alone; TTA as a second choice per candidate', () => {
+  const c = (name: string, valMacroF1: number, valLoss: number, valTta?: { macroF1: number; loss: number }) =>
+    ({ name, preset: 'reference' as const, lr: 1, runDir: name, status: 'completed' as const, valMacroF1, valLoss, ...(valTta ? { valTta: { ...valTta, accuracy: 0 } } : {}) });
   const cands = [c('a', 0.9, 0.5), c('b', 0.95, 0.6), c('d', 0.95, 0.4), c('e', 0.8, 0.2)];
-  assert.equal(pickWinner(cands, 'val-macro-f1')!.name, 'd');
-  assert.equal(pickWinner(cands, 'val-loss')!.name, 'e');
+  assert.equal(pickWinner(cands, 'val-macro-f1')!.candidate.name, 'd');
+  assert.equal(pickWinner(cands, 'val-loss')!.candidate.name, 'e');
   assert.equal(pickWinner([{ ...c('x', 1, 0.1), status: 'failed' as const }], 'val-loss'), undefined);
+  const withTta = [c('a', 0.9, 0.5, { macroF1: 0.97, loss: 0.45 }), c('d', 0.95, 0.4, { macroF1: 0.94, loss: 0.1 })];
+  assert.deepEqual(pickWinner(withTta, 'val-macro-f1', true), { candidate: withTta[0], tta: true });
+  assert.deepEqual(pickWinner(withTta, 'val-loss', true), { candidate: withTta[1], tta: true });
+  assert.deepEqual(pickWinner(withTta, 'val-macro-f1'), { candidate: withTta[1], tta: false }, 'TTA scores ignored unless tta is asked for');
+  const tie = [c('t', 0.9, 0.3, { macroF1: 0.9, loss: 0.3 })];
+  assert.deepEqual(pickWinner(tie, 'val-macro-f1', true), { candidate: tie[0], tta: false }, 'a tie: the plain prediction');
 });

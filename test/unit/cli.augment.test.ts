@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { generatePhantomDataset } from '../../src/cli/demo/phantom';
+import { formatTune } from '../../src/cli/augmentOutput';
 
 const CLI = path.resolve(__dirname, '../../dist/cli.js');
 let tmp: string;
@@ -38,6 +39,9 @@ test('usage errors of the new options exit 2 naming the flag, before any scan', 
     [['lr-find', data, '--start-lr', '1', '--end-lr', '0.1'], /--end-lr/],
     [['lr-find', data, '--arch', 'resnet18,vgg16'], /one architecture/],
     [['samples', nowhere], /not found/],
+    [['train', data, '--label-smoothing', '1'], /--label-smoothing must be in \[0, 1\)/],
+    [['train', data, '--weight-decay=-0.01'], /--weight-decay must be 0 or more/],
+    [['tune', data, '--lrs', '1e-3,3e-3', '--weight-decay', 'lots'], /--weight-decay/],
   ];
   for (const [args, message] of cases) {
     const r = cli(...args);
@@ -59,4 +63,19 @@ test('samples writes the grid PNG and prints each class with its sizes and what 
   assert.match(r.stdout, /normal\s+6\s+40 × 40 \(40 × 40\)/);
   const meta = await sharp(out).metadata();
   assert.ok(meta.width! > 2 * 64 && meta.height! > 3 * 2 * 64);
+});
+
+test('formatTune: with --tta each candidate gets a "with TTA" line and the winner arrow marks the way it won', () => {
+  const cand = (name: string, f1: number, tta: number) => ({ name, preset: 'recommended' as const, lr: 1e-3, runDir: name, status: 'completed' as const,
+    bestEpoch: 3, valLoss: 0.2, valAccuracy: f1, valMacroF1: f1, valTta: { loss: 0.15, accuracy: tta, macroF1: tta } });
+  const text = formatTune({ format: 1, createdAt: '', updatedAt: '', status: 'completed', dataset: '/d', config: {}, criterion: 'val-macro-f1', tta: true,
+    candidates: [cand('recommended-lr1e-3', 0.9, 0.95), cand('recommended-lr2e-3', 0.92, 0.91)], winner: 'recommended-lr1e-3', winnerTta: true,
+    test: { accuracy: 0.93, macroF1: 0.93, evalFile: 'recommended-lr1e-3/eval/test-tta.json', tta: true }, tuneDir: '/t', jsonPath: '/t/tune.json' });
+  const lines = text.split('\n');
+  assert.match(lines[0], /each with and without test-time augmentation/);
+  const arrows = lines.filter((l) => l.includes('← winner'));
+  assert.equal(arrows.length, 1);
+  assert.match(arrows[0], /with TTA .*0\.950/);
+  assert.equal(lines.indexOf(arrows[0]), lines.findIndex((l) => l.includes('recommended-lr1e-3 ')) + 1, 'the TTA line right under its candidate');
+  assert.match(text, /winner recommended-lr1e-3 with TTA on the test split \(its only use\): accuracy 93\.0\s?%, macro-F1 0\.930/);
 });

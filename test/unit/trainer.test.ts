@@ -192,3 +192,22 @@ test('an empty dataset fails with one clear sentence', async () => {
   await fs.mkdir(path.join(empty, 'a'), { recursive: true });
   await assert.rejects(train({ dataset: empty, config, runDir: path.join(tmp, 'run-d'), emit }), (e: Error) => /image|class/i.test(e.message) && !e.message.includes('\n'));
 });
+
+test('--label-smoothing and --weight-decay reach the training: recorded in run.json, and each changes what is learned', async () => {
+  const weightsOf = async (name: string, extra: { labelSmoothing?: number; weightDecay?: number }) => {
+    const runDir = path.join(tmp, name);
+    await train({ dataset: data, config: { ...config, epochs: 1, lr: 1e-2, ...extra }, runDir, emit: () => {} });
+    const info = await readRun(runDir);
+    assert.equal(info.config.labelSmoothing, extra.labelSmoothing);
+    assert.equal(info.config.weightDecay, extra.weightDecay);
+    const model = await loadCheckpointModel(path.join(runDir, 'checkpoints/last'));
+    const w = model.getWeights().map((t) => Array.from(t.dataSync()));
+    model.dispose();
+    return w.flat();
+  };
+  const plain = await weightsOf('reg-plain', {});
+  for (const [name, extra] of [['reg-ls', { labelSmoothing: 0.3 }], ['reg-wd', { weightDecay: 0.5 }]] as const) {
+    const w = await weightsOf(name, extra);
+    assert.ok(Math.max(...w.map((v, i) => Math.abs(v - plain[i]))) > 1e-4, `${name}: same weights as without it`);
+  }
+});

@@ -59,7 +59,8 @@ export async function lrFind(o: LrFindOptions): Promise<LrFindResult> {
         const lr = lrFinderLr(i, numIt, startLr, endLr);
         (optimizer as unknown as { learningRate: number }).learningRate = lr;
         const r = withMathRandomSync(rng.fork(`dropout:${epoch}:${i}`),
-          () => trainStep(model, optimizer, vars, batch.x, batch.labels, config.imageSize, scan.classes.length, microBatch));
+          () => trainStep(model, optimizer, vars, batch.x, batch.labels, config.imageSize, scan.classes.length, microBatch,
+            { labelSmoothing: config.labelSmoothing, decay: lr * (config.weightDecay ?? 0) }));
         const s = smooth.add(r.loss);
         points.push({ lr, loss: r.loss, smooth: s });
         if (s < best) best = s;

@@ -1,13 +1,14 @@
 /**
  * `cxr-lab tune`: model selection without touching the test split. One run per preset × learning rate, all with the same
- * seed (so the same patient-grouped split), each scored on the validation split with its best checkpoint; the best one by
- * the criterion (validation macro-F1, ties broken by the lower validation loss; or the loss alone) is kept and evaluated
- * on the test split — the only evaluation on it. Progress and results go to tune.json after every step, so an
+ * seed (so the same patient-grouped split), each scored on the validation split with its best checkpoint (with `tta`, also
+ * with test-time augmentation, which then is part of the choice); the best one by the criterion (validation macro-F1,
+ * ties broken by the lower validation loss; or the loss alone) is kept and evaluated on the test split, the way it won —
+ * the only evaluation on it. Progress and results go to tune.json after every step, so an
  * interrupted tune shows what finished.
  */
 import * as path from 'node:path';
 import type { JobEventSink, TrainConfig, TuneRequest, TuneResult } from '../../shared/engineProtocol';
-import { LAB_DIR, RUN_LAYOUT_VERSION, runFolderName, TUNE_DIR, TUNE_FILES, type TuneCandidate, type TuneCriterion, type TuneFile } from '../../shared/runFiles';
+import { evalMetricValue, LAB_DIR, RUN_LAYOUT_VERSION, runFolderName, TUNE_DIR, TUNE_FILES, type TuneCandidate, type TuneCriterion, type TuneFile } from '../../shared/runFiles';
 import { claimNewFolder } from '../../shared/node/runFs';
 import { formatLr } from '../../shared/format';
 import { CancelledError, ConfigError } from '../errors';
@@ -23,11 +24,23 @@ export function candidateName(preset: string, lr: number): string {
   return `${preset}-lr${lr.toExponential().replace('e+', 'e')}`;
 }
 
-/** The best candidate: highest validation macro-F1, then lowest validation loss (criterion 'val-macro-f1'); or lowest loss. */
-export function pickWinner(candidates: readonly TuneCandidate[], criterion: TuneCriterion): TuneCandidate | undefined {
+/** One way to use a candidate: its best checkpoint, with or without test-time augmentation. */
+export interface TuneChoice { candidate: TuneCandidate; tta: boolean }
+
+/**
+ * The best choice: highest validation macro-F1, then lowest validation loss (criterion 'val-macro-f1'); or lowest loss.
+ * With `tta`, each completed candidate is two choices, plain and with test-time augmentation (on a tie the plain one wins:
+ * fewer predictions for the same score).
+ */
+export function pickWinner(candidates: readonly TuneCandidate[], criterion: TuneCriterion, tta = false): TuneChoice | undefined {
   const scored = candidates.filter((c) => c.status === 'completed' && c.valMacroF1 !== undefined && c.valLoss !== undefined);
-  const loss = (c: TuneCandidate) => (Number.isFinite(c.valLoss) ? c.valLoss! : Infinity);
-  return [...scored].sort((a, b) => (criterion === 'val-loss' ? loss(a) - loss(b) : (b.valMacroF1! - a.valMacroF1!) || loss(a) - loss(b)))[0];
+  const choices = scored.flatMap((c) => [
+    { candidate: c, tta: false, f1: c.valMacroF1!, loss: c.valLoss! },
+    ...(tta && c.valTta ? [{ candidate: c, tta: true, f1: c.valTta.macroF1, loss: c.valTta.loss }] : []),
+  ]);
+  const loss = (c: { loss: number }) => (Number.isFinite(c.loss) ? c.loss : Infinity);
+  const best = [...choices].sort((a, b) => (criterion === 'val-loss' ? loss(a) - loss(b) : (b.f1 - a.f1) || loss(a) - loss(b)))[0];
+  return best && { candidate: best.candidate, tta: best.tta };
 }
 
 export async function tune(o: TuneOptions): Promise<TuneResult> {
@@ -42,7 +55,7 @@ export async function tune(o: TuneOptions): Promise<TuneResult> {
   const now = () => new Date().toISOString();
   const file: TuneFile = {
     format: RUN_LAYOUT_VERSION, createdAt: now(), updatedAt: now(), status: 'running', dataset: path.resolve(o.dataset),
-    config: Object.fromEntries(Object.entries(shared).filter(([, v]) => v !== undefined)), criterion,
+    config: Object.fromEntries(Object.entries(shared).filter(([, v]) => v !== undefined)), criterion, ...(o.tta ? { tta: true } : {}),
     candidates: presets.flatMap((preset) => lrs.map((lr) => ({ name: candidateName(preset, lr), preset, lr, runDir: candidateName(preset, lr), status: 'queued' as const }))),
   };
   const jsonPath = path.join(dir, TUNE_FILES.tune);
@@ -63,6 +76,11 @@ export async function tune(o: TuneOptions): Promise<TuneResult> {
         const val = await evaluateRun({ runDir: path.join(dir, c.runDir), split: 'val', signal: o.signal, emit: o.emit });
         Object.assign(c, { status: 'completed', bestEpoch: result.best?.epoch, valLoss: result.best?.valLoss ?? NaN, valAccuracy: val.accuracy, valMacroF1: val.macroF1 });
         log(`  validation: macro-F1 ${val.macroF1.toFixed(3)}, accuracy ${(val.accuracy * 100).toFixed(1)} %, loss ${c.valLoss?.toFixed(3)} (best epoch ${c.bestEpoch})`);
+        if (o.tta) {
+          const valTta = await evaluateRun({ runDir: path.join(dir, c.runDir), split: 'val', tta: true, signal: o.signal, emit: o.emit });
+          c.valTta = { loss: evalMetricValue(valTta.metrics, 'logLoss') ?? NaN, accuracy: valTta.accuracy, macroF1: valTta.macroF1 };
+          log(`  validation with test-time augmentation: macro-F1 ${valTta.macroF1.toFixed(3)}, accuracy ${(valTta.accuracy * 100).toFixed(1)} %, loss ${c.valTta.loss.toFixed(3)}`);
+        }
       }
     } catch (e) {
       if (e instanceof CancelledError || o.signal?.aborted) c.status = 'cancelled';
@@ -75,16 +93,18 @@ export async function tune(o: TuneOptions): Promise<TuneResult> {
     await save();
     throw new CancelledError();
   }
-  const winner = pickWinner(file.candidates, criterion);
-  if (!winner) {
+  const choice = pickWinner(file.candidates, criterion, o.tta);
+  if (!choice) {
     file.status = 'failed';
     await save();
     throw new Error(`No candidate finished training; see ${jsonPath}.`);
   }
+  const winner = choice.candidate;
   file.winner = winner.name;
-  log(`Winner on validation: ${winner.name}; evaluating it on the test split (once).`);
-  const test = await evaluateRun({ runDir: path.join(dir, winner.runDir), split: 'test', signal: o.signal, emit: o.emit });
-  file.test = { accuracy: test.accuracy, macroF1: test.macroF1, evalFile: path.relative(dir, test.jsonPath) };
+  if (o.tta) file.winnerTta = choice.tta;
+  log(`Winner on validation: ${winner.name}${choice.tta ? ' with test-time augmentation' : ''}; evaluating it on the test split (once).`);
+  const test = await evaluateRun({ runDir: path.join(dir, winner.runDir), split: 'test', tta: choice.tta, signal: o.signal, emit: o.emit });
+  file.test = { accuracy: test.accuracy, macroF1: test.macroF1, evalFile: path.relative(dir, test.jsonPath), ...(o.tta ? { tta: choice.tta } : {}) };
   file.status = 'completed';
   await save();
   return { ...file, tuneDir: dir, jsonPath };

@@ -35,6 +35,8 @@ const trainConfigSchema = z.object({
     const problem = patientPatternProblem(p);
     if (problem) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(p)} ${problem}` });
   }).optional(),
+  labelSmoothing: fraction.optional(),
+  weightDecay: z.number().min(0, 'must be 0 or more').optional(),
   earlyStop: whole(0, 'must be 0 or more').optional(), // patience in epochs; 0 = off
   preset: z.enum(PRESET_NAMES).default(DEFAULT_PRESET),
   folds: whole(2, 'must be at least 2').optional(), // cross-validation: k folds (src/engine/dataset/folds.ts)

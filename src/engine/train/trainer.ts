@@ -186,9 +186,12 @@ async function epochLoop(ctx: TrainContext, callbacks: CallbackList, d: LoopData
       if (batch.labels.length > 0) {
         // One-cycle moves the rate every batch (the record keeps the epoch's first).
         if (config.scheduler === 'onecycle') (optimizer as unknown as { learningRate: number }).learningRate = batchLr(config, epoch, batchIndex, ctx.batchesPerEpoch);
+        // AdamW's decay follows this batch's rate.
+        const batchRate = (optimizer as unknown as { learningRate: number }).learningRate;
+        const reg = { labelSmoothing: config.labelSmoothing, decay: config.weightDecay ? batchRate * config.weightDecay : 0 };
         // Dropout masks from the run's seed, keyed by epoch and batch: a fresh run and a resumed one draw the same.
         const r = withMathRandomSync(d.rng.fork(`dropout:${epoch}:${batchIndex}`),
-          () => trainStep(model, optimizer, vars, batch.x, batch.labels, config.imageSize, d.numClasses, d.microBatch));
+          () => trainStep(model, optimizer, vars, batch.x, batch.labels, config.imageSize, d.numClasses, d.microBatch, reg));
         lossSum += r.loss * batch.labels.length;
         correct += r.correct;
         seen += batch.labels.length;

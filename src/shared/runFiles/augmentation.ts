@@ -5,21 +5,25 @@
  */
 import { z } from 'zod';
 
-/** `reference`: the reference study's recipe (horizontal flip only); `recommended`: fastai-style augmentations, one-cycle. */
+/**
+ * `reference`: the reference study's recipe (horizontal flip only); `recommended`: fastai-style augmentations, one-cycle,
+ * label smoothing and weight decay (chosen on the validation split of ../shared/data/cxr: README "Augmentations, presets").
+ */
 export const PRESET_NAMES = ['reference', 'recommended'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 export const presetNameSchema = z.enum(PRESET_NAMES);
 
-/** What a preset sets besides its augmentations, unless the training sets it: the learning rate and its schedule. */
-export const PRESET_DEFAULTS: Record<PresetName, { lr: number; scheduler: 'step' | 'onecycle' }> = {
+/** What a preset sets besides its augmentations, unless the training sets it: the learning rate, its schedule, the loss's label smoothing and AdamW's weight decay. */
+export interface PresetDefaults { lr: number; scheduler: 'step' | 'onecycle'; labelSmoothing?: number; weightDecay?: number }
+export const PRESET_DEFAULTS: Record<PresetName, PresetDefaults> = {
   reference: { lr: 1e-4, scheduler: 'step' },
-  recommended: { lr: 1e-3, scheduler: 'onecycle' },
+  recommended: { lr: 1e-3, scheduler: 'onecycle', labelSmoothing: 0.1, weightDecay: 0.05 },
 };
 
 /** One line per preset, for pickers and help. */
 export const PRESET_DESCRIPTIONS: Record<PresetName, string> = {
   reference: "The reference study's recipe: horizontal flip only; Adam 1e-4, divided by 10 every 3 epochs",
-  recommended: 'Flip, rotation ±10°, zoom up to 1.15, brightness/contrast/gamma jitter (fastai-style); one-cycle schedule at 1e-3',
+  recommended: 'Flip, rotation ±10°, zoom up to 1.15, brightness/contrast/gamma jitter (fastai-style); one-cycle at 1e-3, label smoothing 0.1, AdamW weight decay 0.05',
 };
 
 export const TRANSFORM_NAMES = ['hflip', 'rotate', 'zoom', 'brightness', 'contrast', 'gamma'] as const;

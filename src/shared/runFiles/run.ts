@@ -35,6 +35,10 @@ export const trainConfigSchema = z.object({
   freezeBackbone: z.boolean(),
   widthMultiplier: z.number().optional(),
   patientPattern: z.string().optional(),
+  /** Label smoothing of the training loss (torch's CrossEntropyLoss(label_smoothing)); absent = 0. Validation loss is plain. */
+  labelSmoothing: z.number().optional(),
+  /** Decoupled weight decay (AdamW, as torch and fastai) on conv and dense kernels, not on biases or BatchNorm; absent = 0. */
+  weightDecay: z.number().optional(),
   /** Early-stopping patience in epochs; 0 or absent = off. */
   earlyStop: z.number().optional(),
   /** The training preset (augmentations; its defaults for lr and schedule); absent in runs from before presets: 'reference'. */

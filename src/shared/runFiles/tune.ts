@@ -33,6 +33,8 @@ export const tuneCandidateSchema = z.object({
   valLoss: jsonNumber.optional(),
   valAccuracy: z.number().optional(),
   valMacroF1: z.number().optional(),
+  /** `tune --tta`: the same checkpoint's validation scores with test-time augmentation (loss: the log loss of the averaged probabilities). */
+  valTta: z.object({ loss: jsonNumber, accuracy: z.number(), macroF1: z.number() }).optional(),
 });
 export type TuneCandidate = z.infer<typeof tuneCandidateSchema>;
 
@@ -47,9 +49,13 @@ export const tuneFileSchema = z.object({
   config: trainConfigSchema.omit({ preset: true, lr: true }).partial(),
   criterion: z.enum(TUNE_CRITERIA),
   candidates: z.array(tuneCandidateSchema),
+  /** `tune --tta`: test-time augmentation is part of the choice (each candidate scored on validation with and without). */
+  tta: z.boolean().optional(),
   /** The best candidate's name on the validation split. */
   winner: z.string().optional(),
+  /** With `tta`: whether the winner won with test-time augmentation (its test evaluation then uses it too). */
+  winnerTta: z.boolean().optional(),
   /** The winner's score on the test split: the only time the test split is used. */
-  test: z.object({ accuracy: z.number(), macroF1: z.number(), evalFile: z.string() }).optional(),
+  test: z.object({ accuracy: z.number(), macroF1: z.number(), evalFile: z.string(), tta: z.boolean().optional() }).optional(),
 });
 export type TuneFile = z.infer<typeof tuneFileSchema>;

@@ -3,6 +3,7 @@ import { formatValueWithInterval } from '../../../shared/compare';
 import { formatWithInterval } from '../../../shared/format';
 import type { ComparedRun } from '../../jobs/compare';
 import type { ReportInput } from '../input';
+import type { TrainConfig } from '../../../shared/runFiles';
 
 export function bestRun(input: ReportInput): ComparedRun | undefined {
   const { result, runs } = input.comparison;
@@ -16,8 +17,13 @@ export function initialWeights(r: ComparedRun): string {
 /** "adam lr 1e-4, batch 20, 25 epochs, step schedule …" in words. */
 export function recipeText(r: ComparedRun): string {
   const c = r.info.config;
-  const schedule = c.scheduler === 'step' ? `StepLR ×${c.gamma} every ${c.stepSize} epochs` : c.scheduler === 'plateau' ? `reduce on plateau (×${c.gamma}, patience ${c.stepSize})` : c.scheduler === 'cosine' ? 'cosine annealing' : 'constant learning rate';
-  return `Adam (lr ${c.lr}), cross-entropy, batch ${c.batchSize}, ${c.epochs} epochs${c.earlyStop ? ` (early stopping after ${c.earlyStop} without improvement)` : ''}, ${schedule}, ` +
+  const schedules: Record<TrainConfig['scheduler'], string> = {
+    step: `StepLR ×${c.gamma} every ${c.stepSize} epochs`, plateau: `reduce on plateau (×${c.gamma}, patience ${c.stepSize})`,
+    cosine: 'cosine annealing', onecycle: 'one-cycle schedule (fastai\'s fit_one_cycle)', none: 'constant learning rate',
+  };
+  const optimiser = c.weightDecay ? `AdamW (lr ${c.lr}, weight decay ${c.weightDecay})` : `Adam (lr ${c.lr})`;
+  const loss = c.labelSmoothing ? `cross-entropy with label smoothing ${c.labelSmoothing}` : 'cross-entropy';
+  return `${optimiser}, ${loss}, batch ${c.batchSize}, ${c.epochs} epochs${c.earlyStop ? ` (early stopping after ${c.earlyStop} without improvement)` : ''}, ${schedules[c.scheduler]}, ` +
     `${c.sampler === 'weighted' ? 'class-weighted random sampling' : 'shuffled epochs'}, augmentation: ${r.info.augmentation ? augmentationText(r.info.augmentation.transforms) : 'horizontal flip (p 0.5)'}, ${c.imageSize}×${c.imageSize} px inputs (${r.info.model.normalization} normalisation), ${c.freezeBackbone ? 'backbone frozen' : 'all layers trained'}`;
 }
 

@@ -19,6 +19,8 @@ const SETTINGS: { name: string; get: (info: RunInfo) => string | undefined }[] =
   ...setting('batchSize', 'batch size'),
   { name: 'micro-batch', get: (i) => (i.config.microBatch ? String(i.config.microBatch) : 'auto') },
   { name: 'learning rate (Adam)', get: (i) => formatLr(i.config.lr) },
+  { name: 'weight decay (AdamW)', get: (i) => String(i.config.weightDecay ?? 0) },
+  { name: 'label smoothing', get: (i) => String(i.config.labelSmoothing ?? 0) },
   ...setting('scheduler', 'schedule'),
   ...setting('stepSize', 'step size (epochs)'),
   ...setting('gamma', 'gamma'),
