@@ -23,9 +23,9 @@ import { readTextIfExists } from '../../src/engine/run/runFiles';
 import { parseAuditFile, type AuditFile } from '../../src/shared/runFiles';
 import type { JobEvent } from '../../src/shared/engineProtocol';
 import type { ImageItem } from '../../src/engine/dataset/types';
+import { CLI } from '../helpers/cli';
 
 const FIXTURE = path.resolve('test/fixtures/run-format1');
-const CLI = path.resolve(__dirname, '../../dist/cli.js');
 /** The fixture's default CAM layer is 1×1 at 32 px (every map flat); this one is 2×2. */
 const LAYER = 'features.13.add';
 let tmp: string, runDir: string, data: string, masks: string;

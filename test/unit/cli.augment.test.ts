@@ -11,14 +11,14 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { generatePhantomDataset } from '../../src/cli/demo/phantom';
 import { formatTune } from '../../src/cli/augmentOutput';
+import { CLI, requireBuilt } from '../helpers/cli';
 
-const CLI = path.resolve(__dirname, '../../dist/cli.js');
 let tmp: string;
 let data: string;
 const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: tmp, timeout: 120_000 });
 
 before(async () => {
-  await fs.access(CLI).catch(() => { throw new Error(`${CLI} is missing: run \`node esbuild.mjs\` first (npm test does).`); });
+  await requireBuilt(CLI);
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cxr-cli-aug-'));
   data = path.join(tmp, 'data');
   await generatePhantomDataset(data, { perClass: 6, size: 40, classes: 3, seed: 2 });

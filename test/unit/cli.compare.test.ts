@@ -6,8 +6,8 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { RUN_FILES } from '../../src/shared/runFiles';
+import { CLI, requireBuilt } from '../helpers/cli';
 
-const CLI = path.resolve(__dirname, '../../dist/cli.js');
 const FIXTURE = path.resolve('test/fixtures/run-format1');
 let tmp: string;
 
@@ -26,7 +26,7 @@ async function copyRun(name: string, root = path.join(FIXTURE, 'data')): Promise
 }
 
 before(async () => {
-  await fs.access(CLI).catch(() => { throw new Error(`${CLI} is missing: run \`node esbuild.mjs\` first (npm test does).`); });
+  await requireBuilt(CLI);
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cxr-cli-compare-'));
   await copyRun('a');
   await copyRun('b');

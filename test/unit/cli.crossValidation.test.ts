@@ -13,16 +13,15 @@ import * as path from 'node:path';
 import { generatePhantomDataset } from '../../src/cli/demo/phantom';
 import type { ComparisonResult } from '../../src/shared/compare';
 import { RUN_FILES, SWEEP_FILES, parseSweepFile, type EvalFile } from '../../src/shared/runFiles';
+import { CLI, ENGINE_HOST, requireBuilt } from '../helpers/cli';
 
-const CLI = path.resolve(__dirname, '../../dist/cli.js');
-const HOST = path.resolve(__dirname, '../../dist/engineHost.js');
 let tmp: string;
 
 const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: tmp, timeout: 300_000, env: { ...process.env, CXR_LAB_FAULT: '' } });
 const result = <T>(stdout: string) => (stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { type: string; result?: T }).find((e) => e.type === 'result')!.result!);
 
 before(async () => {
-  for (const f of [CLI, HOST]) await fs.access(f).catch(() => { throw new Error(`${f} is missing: run \`node esbuild.mjs\` first (npm test does).`); });
+  await requireBuilt(CLI, ENGINE_HOST);
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cxr-cli-cv-'));
   await generatePhantomDataset(path.join(tmp, 'data'), { perClass: 8, size: 40, classes: 3, seed: 2 });
   const r = cli('train', 'data', '--arch', 'mobilenetv2,resnet18', '--folds', '2', '--epochs', '1', '--image-size', '32', '--batch', '4', '--val-per-class', '2', '--out', 'cv');

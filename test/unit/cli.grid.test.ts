@@ -6,8 +6,8 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
+import { CLI, requireBuilt } from '../helpers/cli';
 
-const CLI = path.resolve(__dirname, '../../dist/cli.js');
 const FIXTURE = path.resolve('test/fixtures/run-format1');
 const RUN = path.join(FIXTURE, 'run');
 const IMAGES = [path.join(FIXTURE, 'data', 'consolidation', 'img-0003.png'), path.join(FIXTURE, 'data', 'normal', 'img-0002.png')];
@@ -17,7 +17,7 @@ const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], {
 const results = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; request?: string; result?: Record<string, unknown> }).filter((e) => e.type === 'result');
 
 before(async () => {
-  await fs.access(CLI).catch(() => { throw new Error(`${CLI} is missing: run \`node esbuild.mjs\` first (npm test does).`); });
+  await requireBuilt(CLI);
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cxr-cli-grid-'));
 });
 after(() => fs.rm(tmp, { recursive: true, force: true }));

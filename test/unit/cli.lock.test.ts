@@ -11,8 +11,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { generatePhantomDataset } from '../../src/cli/demo/phantom';
 import { RUN_FILES, type RunInfo } from '../../src/shared/runFiles';
+import { CLI, requireBuilt } from '../helpers/cli';
 
-const CLI = path.resolve(__dirname, '../../dist/cli.js');
 let tmp: string;
 let data: string;
 const small = ['--arch', 'squeezenet1_1', '--image-size', '32', '--batch', '4', '--val-per-class', '2', '--test-per-class', '2'];
@@ -42,7 +42,7 @@ async function until(what: string, check: () => boolean, done: Promise<unknown>)
 }
 
 before(async () => {
-  await fs.access(CLI).catch(() => { throw new Error(`${CLI} is missing: run \`node esbuild.mjs\` first (npm test does).`); });
+  await requireBuilt(CLI);
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cxr-cli-lock-'));
   data = path.join(tmp, 'data');
   await generatePhantomDataset(data, { perClass: 8, size: 40, classes: 3, seed: 2 });

@@ -13,9 +13,8 @@ import * as path from 'node:path';
 import { generatePhantomDataset } from '../../src/cli/demo/phantom';
 import { RUN_FILES, type RunInfo } from '../../src/shared/runFiles';
 import type { EngineEvent } from '../../src/shared/engineProtocol';
+import { CLI, ENGINE_HOST, requireBuilt } from '../helpers/cli';
 
-const CLI = path.resolve(__dirname, '../../dist/cli.js');
-const HOST = path.resolve(__dirname, '../../dist/engineHost.js');
 let tmp: string;
 let data: string;
 const small = ['--arch', 'squeezenet1_1', '--image-size', '32', '--batch', '4', '--val-per-class', '2', '--test-per-class', '2'];
@@ -25,7 +24,7 @@ const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], {
 const runInfo = async (dir: string) => JSON.parse(await fs.readFile(path.join(dir, RUN_FILES.run), 'utf8')) as RunInfo;
 
 before(async () => {
-  for (const f of [CLI, HOST]) await fs.access(f).catch(() => { throw new Error(`${f} is missing: run \`node esbuild.mjs\` first (npm test does).`); });
+  await requireBuilt(CLI, ENGINE_HOST);
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cxr-cli-signals-'));
   data = path.join(tmp, 'data');
   await generatePhantomDataset(data, { perClass: 8, size: 40, classes: 3, seed: 2 });
@@ -99,7 +98,7 @@ test('SIGTERM is treated like Ctrl-C: cancelled at a batch boundary with a note,
 
 test('the engine process cancels its training on SIGTERM, reports the result, then exits 143', async () => {
   const out = path.join(tmp, 'host-sigterm');
-  const host = fork(HOST, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const host = fork(ENGINE_HOST, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   const events: EngineEvent[] = [];
   let sent = false;
   host.on('message', (m) => {

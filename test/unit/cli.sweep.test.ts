@@ -14,9 +14,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { generatePhantomDataset } from '../../src/cli/demo/phantom';
 import { LAB_DIR, RUN_FILES, SWEEP_FILES, SWEEPS_DIR, parseSweepFile, type EpochRecord, type RunInfo, type SweepFile } from '../../src/shared/runFiles';
+import { CLI, ENGINE_HOST, requireBuilt } from '../helpers/cli';
 
-const CLI = path.resolve(__dirname, '../../dist/cli.js');
-const HOST = path.resolve(__dirname, '../../dist/engineHost.js');
 let tmp: string;
 let data: string;
 const tiny = ['--image-size', '32', '--batch', '4', '--val-per-class', '2', '--test-per-class', '2'];
@@ -53,7 +52,7 @@ const jsonLines = (stdout: string) => stdout.split('\n').filter((l) => l.startsW
 const epochEndOf = (stdout: string, member: string) => jsonLines(stdout).some((e) => e.type === 'epoch-end' && e.member === member);
 
 before(async () => {
-  for (const f of [CLI, HOST]) await fs.access(f).catch(() => { throw new Error(`${f} is missing: run \`node esbuild.mjs\` first (npm test does).`); });
+  await requireBuilt(CLI, ENGINE_HOST);
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cxr-cli-sweep-'));
   data = path.join(tmp, 'data');
   await generatePhantomDataset(data, { perClass: 8, size: 40, classes: 3, seed: 2 });

@@ -7,9 +7,8 @@ import * as path from 'node:path';
 import { generatePhantomDataset } from '../../src/cli/demo/phantom';
 import { notFoundMessage } from '../../src/cli/checks';
 import type { RunInfo } from '../../src/shared/runFiles';
+import { CLI, requireBuilt } from '../helpers/cli';
 
-// The CLI as users run it: the esbuild bundle (npm test builds it first).
-const CLI = path.resolve(__dirname, '../../dist/cli.js');
 let tmp: string;
 let data: string;
 const small = ['--arch', 'squeezenet1_1', '--image-size', '32', '--batch', '4', '--val-per-class', '2', '--test-per-class', '2'];
@@ -17,7 +16,7 @@ const small = ['--arch', 'squeezenet1_1', '--image-size', '32', '--batch', '4', 
 const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: tmp, timeout: 120_000 });
 
 before(async () => {
-  await fs.access(CLI).catch(() => { throw new Error(`${CLI} is missing: run \`node esbuild.mjs\` first (npm test does).`); });
+  await requireBuilt(CLI);
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cxr-cli-'));
   data = path.join(tmp, 'data');
   await generatePhantomDataset(data, { perClass: 8, size: 40, classes: 3, seed: 2 });

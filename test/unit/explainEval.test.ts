@@ -16,9 +16,9 @@ import { createRng } from '../../src/engine/random';
 import type { ImageItem } from '../../src/engine/dataset/types';
 import { CancelledError } from '../../src/engine/errors';
 import { listCamMethods } from '../../src/engine/cam/methods';
+import { CLI } from '../helpers/cli';
 
 const FIXTURE = path.resolve('test/fixtures/run-format1');
-const CLI = path.resolve(__dirname, '../../dist/cli.js');
 let tmp: string;
 before(async () => { tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cxr-explain-eval-')); });
 after(() => fs.rm(tmp, { recursive: true, force: true }));

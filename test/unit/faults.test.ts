@@ -11,8 +11,8 @@ import * as path from 'node:path';
 import { generatePhantomDataset } from '../../src/cli/demo/phantom';
 import type { EpochRecord, RunInfo } from '../../src/shared/runFiles';
 import { readRun as readRunRecord } from '../../src/extension/runs/runReader';
+import { CLI, requireBuilt } from '../helpers/cli';
 
-const CLI = path.resolve(__dirname, '../../dist/cli.js');
 let tmp: string;
 let data: string;
 const small = ['--arch', 'squeezenet1_1', '--image-size', '32', '--batch', '4', '--val-per-class', '2', '--test-per-class', '2', '--seed', '7'];
@@ -40,7 +40,7 @@ async function temporaries(dir: string): Promise<string[]> {
 const anImage = async () => path.join(data, 'effusion', (await fs.readdir(path.join(data, 'effusion'))).find((f) => f.endsWith('.png'))!);
 
 before(async () => {
-  await fs.access(CLI).catch(() => { throw new Error(`${CLI} is missing: run \`node esbuild.mjs\` first (npm test does).`); });
+  await requireBuilt(CLI);
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cxr-faults-'));
   data = path.join(tmp, 'data');
   await generatePhantomDataset(data, { perClass: 8, size: 40, classes: 3, seed: 2 });
