@@ -17,7 +17,7 @@ export const CONFIG_FLAGS: { readonly [K in keyof TrainConfig]-?: string } = {
   valPerClass: '--val-per-class', testPerClass: '--test-per-class', valFraction: '--val-fraction', testFraction: '--test-fraction',
   sampler: '--sampler', scheduler: '--scheduler', stepSize: '--step-size', gamma: '--gamma', seed: '--seed', splitSeed: '--split-seed', pretrained: '--pretrained',
   freezeBackbone: '--freeze-backbone', widthMultiplier: '--width-multiplier', patientPattern: '--patient-pattern', earlyStop: '--early-stop',
-  preset: '--preset', folds: '--folds', fold: '--fold', labelSmoothing: '--label-smoothing', weightDecay: '--weight-decay',
+  preset: '--preset', folds: '--folds', fold: '--fold', labelSmoothing: '--label-smoothing', weightDecay: '--weight-decay', emaDecay: '--ema-decay',
 };
 
 /** The engine's config rules, applied now; a bad value is a UsageError naming its flag ("--image-size must be at least 32"). */

@@ -148,10 +148,10 @@ test('lighting curves stay in (0, 1), are monotone, and do what their names say'
   }
 });
 
-test("run.json's augmentation record of each preset passes its schema; the recommended preset defaults to one-cycle at 1e-3, label smoothing 0.1, weight decay 0.05", () => {
+test("run.json's augmentation record of each preset passes its schema; the recommended preset defaults to one-cycle at 5e-4, label smoothing 0.1, weight decay 0.05", () => {
   for (const p of ['reference', 'recommended'] as const) augmentationSchema.parse(augmentationRecord(p));
   const rec = resolveTrainConfig({ preset: 'recommended' });
-  assert.deepEqual([rec.lr, rec.scheduler, rec.labelSmoothing, rec.weightDecay], [1e-3, 'onecycle', 0.1, 0.05]);
+  assert.deepEqual([rec.lr, rec.scheduler, rec.labelSmoothing, rec.weightDecay], [5e-4, 'onecycle', 0.1, 0.05]);
   const mine = resolveTrainConfig({ preset: 'recommended', lr: 3e-4, scheduler: 'cosine', labelSmoothing: 0, weightDecay: 0 });
   assert.deepEqual([mine.lr, mine.scheduler, mine.labelSmoothing, mine.weightDecay], [3e-4, 'cosine', 0, 0], 'explicit options win over the preset');
   const ref = resolveTrainConfig({});

@@ -84,7 +84,7 @@ test('the recommended preset trains with one-cycle per batch and records its aug
   assert.equal(info.config.scheduler, 'onecycle');
   assert.deepEqual(info.augmentation?.transforms, PRESETS.recommended.transforms);
   const history = parseHistory(await fs.readFile(path.join(runDir, 'history.jsonl'), 'utf8'), 'history.jsonl');
-  assert.deepEqual(history.map((h) => h.lr), [oneCycleLr(1e-3, 0), oneCycleLr(1e-3, 0.5)]);
+  assert.deepEqual(history.map((h) => h.lr), [oneCycleLr(5e-4, 0), oneCycleLr(5e-4, 0.5)]);
   // TTA of a recommended run averages its four views
   const tta = await evaluateRun({ runDir, emit, tta: true });
   assert.equal(tta.tta?.views.length, 4);

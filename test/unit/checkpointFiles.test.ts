@@ -99,6 +99,17 @@ test('locateCheckpoint: the folder when it exists, else the newest complete copy
   assert.equal(await locateCheckpoint('run', 'last', memoryFs({})), undefined, 'no checkpoints folder at all');
 });
 
+test('locateCheckpoint: a last copy of a run that averages its weights is complete only with training-weights.bin at its size', async () => {
+  const ck = 'run/checkpoints';
+  const averaged = JSON.stringify({ ...JSON.parse(trainerJson), averaging: { updates: 9, specs: [{ name: '0:w', shape: [2, 3], dtype: 'float32' }] } });
+  const copy = (name: string, epochN: number, trainingBytes?: number) => ({
+    ...checkpointFiles(`${ck}/${name}`, epochN, { last: true }), [`${ck}/${name}/trainer.json`]: averaged,
+    ...(trainingBytes === undefined ? {} : { [`${ck}/${name}/training-weights.bin`]: trainingBytes }),
+  });
+  const files = memoryFs({ ...copy('last.tmp-5-1', 1, 24), ...copy('last.tmp-5-2', 2), ...copy('last.tmp-5-3', 3, 20) });
+  assert.equal((await locateCheckpoint('run', 'last', files))?.recovered?.epoch, 1, 'epochs 2 (no file) and 3 (short file) are incomplete');
+});
+
 const deadPid = (): number => spawnSync(process.execPath, ['-e', '']).pid!;
 
 /** A complete copy on disk, as the engine writes it (weights sized by model.json's manifest). */

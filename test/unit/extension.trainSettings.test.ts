@@ -95,8 +95,8 @@ test('quick-pick flow: the recommended preset pre-selects its rate and one-cycle
   fake.quickPickAnswers.push({ accept: '$(root-folder) ws' }, { accept: 'mobilenetv2' }, { accept: 'None' }, { accept: 'recommended' });
   for (let i = 0; i < 6; i++) fake.quickPickAnswers.push(acceptActive(seen));
   const s = await pickTrainSettings(ctx());
-  assert.deepEqual(seen, ['25', '20', '1e-3', '224', 'weighted', 'onecycle']);
-  assert.deepEqual([s?.preset, s?.lr, s?.scheduler], ['recommended', 1e-3, 'onecycle']);
+  assert.deepEqual(seen, ['25', '20', '5e-4', '224', 'weighted', 'onecycle']);
+  assert.deepEqual([s?.preset, s?.lr, s?.scheduler], ['recommended', 5e-4, 'onecycle']);
   assert.equal(toTrainRequest(s!, '/ws').config.preset, 'recommended');
   assert.match(settingsSummary(s!), /^mobilenetv2 · recommended preset · /);
 

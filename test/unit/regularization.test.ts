@@ -54,6 +54,8 @@ test('config: label smoothing in [0, 1), weight decay ≥ 0, both absent by defa
   assert.deepEqual([resolveTrainConfig({ labelSmoothing: 0.1, weightDecay: 0.01 }).labelSmoothing, resolveTrainConfig({ weightDecay: 0.01 }).weightDecay], [0.1, 0.01]);
   assert.throws(() => resolveTrainConfig({ labelSmoothing: 1 }), /labelSmoothing: must be in \[0, 1\)/);
   assert.throws(() => resolveTrainConfig({ weightDecay: -0.1 }), /weightDecay: must be 0 or more/);
+  assert.equal(c.emaDecay, undefined);
+  assert.throws(() => resolveTrainConfig({ emaDecay: 1 }), /emaDecay: must be in \[0, 1\)/);
 });
 
 test("the report's recipe sentence names the optimiser, the loss and the schedule as run.json has them", () => {
@@ -61,5 +63,7 @@ test("the report's recipe sentence names the optimiser, the loss and the schedul
   const run = (config: object) => ({ info: { config: { ...base, ...config }, model: { normalization: 'imagenet' } } }) as never;
   assert.match(recipeText(run({})), /^Adam \(lr 0\.0001\), cross-entropy, batch 20, 25 epochs, StepLR ×0\.1 every 3 epochs,/);
   assert.match(recipeText(run(resolveTrainConfig({ preset: 'recommended' }))),
-    /^AdamW \(lr 0\.001, weight decay 0\.05\), cross-entropy with label smoothing 0\.1, batch 20, 25 epochs, one-cycle schedule/);
+    /^AdamW \(lr 0\.0005, weight decay 0\.05\), cross-entropy with label smoothing 0\.1, batch 20, 25 epochs, one-cycle schedule/);
+  assert.match(recipeText(run({ emaDecay: 0.995 })),
+    /^Adam \(lr 0\.0001\), cross-entropy, validated and kept as an exponential moving average of the weights \(decay 0\.995 per step\), batch 20,/);
 });

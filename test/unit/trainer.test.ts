@@ -211,3 +211,36 @@ test('--label-smoothing and --weight-decay reach the training: recorded in run.j
     assert.ok(Math.max(...w.map((v, i) => Math.abs(v - plain[i]))) > 1e-4, `${name}: same weights as without it`);
   }
 });
+
+test('--ema-decay: the checkpoints hold the average, last keeps the training weights, and a resumed run equals an uninterrupted one', async () => {
+  const emaConfig = { ...config, epochs: 3, lr: 1e-2, emaDecay: 0.6 };
+  const weightsOf = async (dir: string) => {
+    const model = await loadCheckpointModel(dir);
+    const w = model.getWeights().flatMap((t) => Array.from(t.dataSync()));
+    model.dispose();
+    return w;
+  };
+  const trainingWeightsOf = async (runDir: string) =>
+    Array.from(new Float32Array((await fs.readFile(path.join(runDir, 'checkpoints/last/training-weights.bin'))).buffer.slice(0)));
+  const before = tf.memory().numTensors;
+  const straight = path.join(tmp, 'ema-straight');
+  await train({ dataset: data, config: emaConfig, runDir: straight, emit: () => {} });
+  assert.equal(tf.memory().numTensors, before, 'tensors leaked by an averaged run');
+  assert.equal((await readRun(straight)).config.emaDecay, 0.6);
+  const trainer = JSON.parse(await fs.readFile(path.join(straight, 'checkpoints/last/trainer.json'), 'utf8')) as { averaging: { updates: number } };
+  assert.equal(trainer.averaging.updates, 3 * Math.ceil(((await readRun(straight)).split.counts.train) / config.batchSize));
+  const average = await weightsOf(path.join(straight, 'checkpoints/last'));
+  const training = await trainingWeightsOf(straight);
+  assert.equal(training.length, average.length);
+  assert.ok(Math.max(...average.map((v, i) => Math.abs(v - training[i]))) > 1e-4, 'the checkpoint holds the average, not the training weights');
+
+  const resumed = path.join(tmp, 'ema-resumed');
+  const controller = new AbortController();
+  await train({ dataset: data, config: emaConfig, runDir: resumed, signal: controller.signal, emit: (e) => { if (e.type === 'epoch-end') controller.abort(); } });
+  await train({ resume: resumed, emit: () => {} });
+  const history = async (dir: string) => (await readHistory(dir)).map(({ seconds: _s, ...rest }) => rest);
+  assert.deepEqual(await history(resumed), await history(straight));
+  assert.deepEqual(await weightsOf(path.join(resumed, 'checkpoints/last')), average);
+  assert.deepEqual(await weightsOf(path.join(resumed, 'checkpoints/best')), await weightsOf(path.join(straight, 'checkpoints/best')));
+  assert.deepEqual(await trainingWeightsOf(resumed), training);
+});

@@ -46,6 +46,8 @@ test('configuration rows: architecture, weights, optimiser, batch, sampler, sche
   assert.equal(other[6].value, '8 (early stop after 3 without improvement)');
   const regularised = setupRows(run({ setup: { ...run().setup!, config: { ...run().setup!.config, lr: 1e-3, weightDecay: 0.05, labelSmoothing: 0.1 } } }));
   assert.equal(regularised[2].value, 'AdamW (weight decay 0.05), lr 1e-3 · label smoothing 0.1');
+  const averaged = setupRows(run({ setup: { ...run().setup!, config: { ...run().setup!.config, lr: 1e-3, emaDecay: 0.995 } } }));
+  assert.equal(averaged[2].value, 'Adam, lr 1e-3 · weight EMA 0.995');
   assert.deepEqual(setupRows(run({ setup: undefined })), [], 'nothing before run.json is read');
   assert.equal(setupRows(run({ setup: { ...run().setup!, config: { ...run().setup!.config, pretrained: undefined } } }))[1].value, 'none (from scratch)');
 });

@@ -11,6 +11,7 @@ import { RunError } from '../errors';
 import { faultPoint } from '../faults';
 import { checkpointDir, checkpointFs, readCheckpointMeta, readOptimizerFile, readTrainerState } from './runFiles';
 import { pidAlive } from './runLock';
+import { WeightAverage } from '../train/weightAverage';
 
 export type { TrainerState };
 export { readCheckpointMeta };
@@ -21,7 +22,7 @@ export { readCheckpointMeta };
  * shared/runFiles/checkpointFiles.ts when a crash interrupted the swap).
  */
 export async function saveCheckpoint(dir: string, model: tf.LayersModel, meta: CheckpointMeta,
-  extra?: { optimizer: tf.Optimizer; state: TrainerState }): Promise<void> {
+  extra?: { optimizer: tf.Optimizer; state: TrainerState; averaging?: { updates: number; trainingWeights: { name: string; tensor: tf.Tensor }[] } }): Promise<void> {
   const fault = `checkpoint:${path.basename(dir)}`;
   await replaceDirAtomic(dir, async (tmp) => {
     await model.save(fileIO(tmp));
@@ -32,7 +33,13 @@ export async function saveCheckpoint(dir: string, model: tf.LayersModel, meta: C
       await writeFileAtomic(path.join(tmp, RUN_FILES.optimizerWeights), new Uint8Array(data as ArrayBuffer));
       const optimizerFile: OptimizerFile = { format: RUN_LAYOUT_VERSION, specs: specs.map((s) => ({ ...s })), config: extra.optimizer.getConfig() };
       await writeFileAtomic(path.join(tmp, RUN_FILES.optimizer), JSON.stringify(optimizerFile));
-      const trainerFile: TrainerStateFile = { format: RUN_LAYOUT_VERSION, ...extra.state };
+      let averaging: TrainerState['averaging'];
+      if (extra.averaging) {
+        const encoded = await tf.io.encodeWeights(extra.averaging.trainingWeights);
+        await writeFileAtomic(path.join(tmp, RUN_FILES.trainingWeights), new Uint8Array(encoded.data as ArrayBuffer));
+        averaging = { updates: extra.averaging.updates, specs: encoded.specs.map((s) => ({ ...s })) };
+      }
+      const trainerFile: TrainerStateFile = { format: RUN_LAYOUT_VERSION, ...extra.state, averaging };
       await writeFileAtomic(path.join(tmp, RUN_FILES.trainer), JSON.stringify(trainerFile));
     }
     faultPoint(`${fault}:before-meta`);
@@ -52,27 +59,54 @@ export async function loadCheckpointModel(dir: string, cannotLoad = ''): Promise
   return tf.loadLayersModel(fileIO(dir));
 }
 
-/** Restore Adam moments and iteration count saved by saveCheckpoint. */
-export async function restoreOptimizer(dir: string, optimizer: tf.Optimizer): Promise<TrainerState> {
-  const missing = (name: string) => new RunError(`Cannot resume: ${path.join(dir, name)} is missing.`);
-  const optimizerFile = await readOptimizerFile(dir);
-  if (!optimizerFile) throw missing(RUN_FILES.optimizer);
-  const specs = optimizerFile.specs as tf.io.WeightsManifestEntry[];
-  const file = path.join(dir, RUN_FILES.optimizerWeights);
+const missingForResume = (dir: string, name: string) => new RunError(`Cannot resume: ${path.join(dir, name)} is missing.`);
+
+/** The tensors of a checkpoint's .bin file written with `specs`, after checking its size. */
+async function readWeightsBin(dir: string, name: string, specs: tf.io.WeightsManifestEntry[]): Promise<tf.NamedTensorMap> {
+  const file = path.join(dir, name);
   const buf = await fs.readFile(file).catch((e: NodeJS.ErrnoException) => {
-    throw e.code === 'ENOENT' ? missing(RUN_FILES.optimizerWeights) : e;
+    throw e.code === 'ENOENT' ? missingForResume(dir, name) : e;
   });
   const expected = weightsBytes(specs);
   if (buf.byteLength !== expected) {
     const problem = describeWeightsProblem({ kind: buf.byteLength < expected ? 'truncated' : 'oversized', file, size: buf.byteLength, expected });
     throw new RunError(`${problem}; this checkpoint cannot be loaded, so the run cannot be resumed from it.`);
   }
-  const named = tf.io.decodeWeights(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength), specs);
+  return tf.io.decodeWeights(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength), specs);
+}
+
+/** Restore Adam moments and iteration count saved by saveCheckpoint. */
+export async function restoreOptimizer(dir: string, optimizer: tf.Optimizer): Promise<TrainerState> {
+  const optimizerFile = await readOptimizerFile(dir);
+  if (!optimizerFile) throw missingForResume(dir, RUN_FILES.optimizer);
+  const specs = optimizerFile.specs as tf.io.WeightsManifestEntry[];
+  const named = await readWeightsBin(dir, RUN_FILES.optimizerWeights, specs);
   await optimizer.setWeights(specs.map((s) => ({ name: s.name, tensor: named[s.name] })));
   tf.dispose(Object.values(named)); // setWeights made its own variables from them
   const state = await readTrainerState(dir);
-  if (!state) throw missing(RUN_FILES.trainer);
+  if (!state) throw missingForResume(dir, RUN_FILES.trainer);
   return state;
+}
+
+/**
+ * A run with weight averaging resumes with the checkpoint's model as the average and training-weights.bin put back
+ * into the model, in the model's weight order.
+ */
+export async function restoreAveraging(dir: string, weights: tf.Variable[], decay: number, state: TrainerState): Promise<WeightAverage> {
+  if (!state.averaging) throw new RunError(`Cannot resume: ${path.join(dir, RUN_FILES.trainer)} has no weight-averaging state although the run averages its weights.`);
+  const specs = state.averaging.specs as tf.io.WeightsManifestEntry[];
+  const named = await readWeightsBin(dir, RUN_FILES.trainingWeights, specs);
+  const fits = specs.length === weights.length && specs.every((s, i) => tf.util.arraysEqual(s.shape, weights[i].shape));
+  if (!fits) {
+    tf.dispose(Object.values(named));
+    throw new RunError(`Cannot resume: ${path.join(dir, RUN_FILES.trainingWeights)} does not match the model's weights.`);
+  }
+  const average = weights.map((w) => w.clone());
+  weights.forEach((w, i) => w.assign(named[specs[i].name]));
+  tf.dispose(Object.values(named));
+  const restored = new WeightAverage(decay, weights, state.averaging.updates, average);
+  tf.dispose(average);
+  return restored;
 }
 
 type RunRef = { dir: string; info: { id: string; epochsDone?: number } };

@@ -37,6 +37,7 @@ const trainConfigSchema = z.object({
   }).optional(),
   labelSmoothing: fraction.optional(),
   weightDecay: z.number().min(0, 'must be 0 or more').optional(),
+  emaDecay: fraction.optional(), // weight averaging per step; 0 = off
   earlyStop: whole(0, 'must be 0 or more').optional(), // patience in epochs; 0 = off
   preset: z.enum(PRESET_NAMES).default(DEFAULT_PRESET),
   folds: whole(2, 'must be at least 2').optional(), // cross-validation: k folds (src/engine/dataset/folds.ts)

@@ -17,7 +17,8 @@ import { freezeBatchNormStatistics, trainStep, trainableVariables } from './step
 import { argMax } from '../../shared/format';
 import { predictItems } from '../predict/predict';
 import { pickMicroBatch } from './microBatch';
-import { loadCheckpointModel, restoreCheckpoints, restoreOptimizer, type TrainerState } from '../run/checkpoint';
+import { loadCheckpointModel, restoreAveraging, restoreCheckpoints, restoreOptimizer, type TrainerState } from '../run/checkpoint';
+import { WeightAverage, modelWeights } from './weightAverage';
 import { cleanStaleTemporaries, cleanupMessage } from '../run/cleanup';
 import { diskFullError } from '../run/diskFull';
 import { RunError } from '../errors';
@@ -109,6 +110,7 @@ async function trainHoldingLock(o: TrainOptions, lockOptions: RunLockOptions): P
 
   const optimizer = tf.train.adam(config.lr, 0.9, 0.999, 1e-8); // torch.optim.Adam defaults
   let state: TrainerState = { epochsDone: 0, bestValLoss: Infinity, plateau: { best: Infinity, badEpochs: 0, reductions: 0 } };
+  let averaging: WeightAverage | undefined;
   if (store) {
     // This process holds the run: put back a checkpoint a crash left mid-swap, then remove stale temporaries.
     const last = await restoreCheckpoints(run.dir, (message) => log(message, 'warn'));
@@ -118,6 +120,7 @@ async function trainHoldingLock(o: TrainOptions, lockOptions: RunLockOptions): P
       model.dispose();
       model = await loadCheckpointModel(last, ', so the run cannot be resumed from it');
       state = await restoreOptimizer(last, optimizer);
+      if (config.emaDecay) averaging = await restoreAveraging(last, modelWeights(model), config.emaDecay, state);
       log(`Resuming after epoch ${state.epochsDone}.`);
     } else if (run.info.epochsDone === 0) {
       // Stopped during epoch 1: the fresh model above has the run's seeded initial weights, the split is split.json.
@@ -128,8 +131,9 @@ async function trainHoldingLock(o: TrainOptions, lockOptions: RunLockOptions): P
     await run.truncateHistory(state.epochsDone);
   }
   if (config.freezeBackbone) freezeBatchNormStatistics(model);
+  if (config.emaDecay && !averaging) averaging = new WeightAverage(config.emaDecay, modelWeights(model));
   const ctx: TrainContext = {
-    config, run, model, optimizer, state, log, emit: o.emit, stopTraining: false,
+    config, run, model, optimizer, state, log, emit: o.emit, stopTraining: false, averaging,
     batchesPerEpoch: Math.ceil(split.train.length / config.batchSize), valSize: split.val.length,
   };
   const callbacks = new CallbackList([...defaultCallbacks(config, o.signal), ...(o.callbacks ?? [])], ctx);
@@ -154,6 +158,7 @@ async function trainHoldingLock(o: TrainOptions, lockOptions: RunLockOptions): P
       ? `Cancelled; the run keeps ${ctx.state.epochsDone} finished epoch(s) and resumes from checkpoints/last.`
       : 'Cancelled before the first epoch finished; resume starts again from epoch 1 (same split and seed).', 'warn');
   } finally {
+    averaging?.dispose();
     optimizer.dispose();
     model.dispose();
   }
@@ -192,6 +197,7 @@ async function epochLoop(ctx: TrainContext, callbacks: CallbackList, d: LoopData
         // Dropout masks from the run's seed, keyed by epoch and batch: a fresh run and a resumed one draw the same.
         const r = withMathRandomSync(d.rng.fork(`dropout:${epoch}:${batchIndex}`),
           () => trainStep(model, optimizer, vars, batch.x, batch.labels, config.imageSize, d.numClasses, d.microBatch, reg));
+        ctx.averaging?.update();
         lossSum += r.loss * batch.labels.length;
         correct += r.correct;
         seen += batch.labels.length;
@@ -202,20 +208,34 @@ async function epochLoop(ctx: TrainContext, callbacks: CallbackList, d: LoopData
     }
     if (seen === 0) throw new Error('No training image could be read in this epoch.');
 
-    await callbacks.call('onValidationBegin', { epoch });
-    const val = await predictItems(model, d.val, { ...d.norm, batchSize: config.batchSize, numClasses: d.numClasses, signal: d.signal,
-      onBatch: (done, total) => callbacks.call('onValidationBatchEnd', { epoch, done, total }) });
-    await callbacks.call('onValidationEnd', { epoch });
-    const valAcc = val.items.length ? val.labels.filter((l, i) => argMax(val.probabilities[i]) === l).length / val.items.length : NaN;
-
-    // "keep the checkpoint with the best validation loss": best whenever it does not increase.
-    const isBest = Number.isFinite(val.loss) && val.loss <= ctx.state.bestValLoss;
-    const record: EpochRecord = {
-      epoch: epoch + 1, trainLoss: lossSum / seen, trainAcc: correct / seen, valLoss: val.loss, valAcc, lr,
-      seconds: (performance.now() - started) / 1000, best: isBest,
-    };
-    ctx.state = { ...ctx.state, epochsDone: epoch + 1, bestValLoss: isBest ? val.loss : ctx.state.bestValLoss };
-    await callbacks.call('onEpochEnd', { epoch, record, val });
+    // Validation, best checkpoint and epoch-end callbacks see the averaged weights; training goes on from its own.
+    ctx.averaging?.swapIn();
+    try {
+      await validateAndRecord(ctx, callbacks, d, { epoch, started, lr, lossSum, correct, seen });
+    } finally {
+      ctx.averaging?.swapOut();
+    }
   }
   await callbacks.trainEnd();
+}
+
+/** The epoch's validation, its record (best or not) and the epoch-end callbacks. */
+async function validateAndRecord(ctx: TrainContext, callbacks: CallbackList, d: LoopData,
+  e: { epoch: number; started: number; lr: number; lossSum: number; correct: number; seen: number }): Promise<void> {
+  const { config, model } = ctx;
+  const { epoch, started, lr, lossSum, correct, seen } = e;
+  await callbacks.call('onValidationBegin', { epoch });
+  const val = await predictItems(model, d.val, { ...d.norm, batchSize: config.batchSize, numClasses: d.numClasses, signal: d.signal,
+    onBatch: (done, total) => callbacks.call('onValidationBatchEnd', { epoch, done, total }) });
+  await callbacks.call('onValidationEnd', { epoch });
+  const valAcc = val.items.length ? val.labels.filter((l, i) => argMax(val.probabilities[i]) === l).length / val.items.length : NaN;
+
+  // "keep the checkpoint with the best validation loss": best whenever it does not increase.
+  const isBest = Number.isFinite(val.loss) && val.loss <= ctx.state.bestValLoss;
+  const record: EpochRecord = {
+    epoch: epoch + 1, trainLoss: lossSum / seen, trainAcc: correct / seen, valLoss: val.loss, valAcc, lr,
+    seconds: (performance.now() - started) / 1000, best: isBest,
+  };
+  ctx.state = { ...ctx.state, epochsDone: epoch + 1, bestValLoss: isBest ? val.loss : ctx.state.bestValLoss };
+  await callbacks.call('onEpochEnd', { epoch, record, val });
 }

@@ -85,7 +85,7 @@ export const NUMBER_STEPS: NumberStep[] = [
   { kind: 'number', key: 'epochs', title: 'Epochs', options: [1, 2, 5, 10, 25, 50, 100], format: String, validate: positiveInt('Epochs', 10000) },
   { kind: 'number', key: 'batchSize', title: 'Batch size', options: [2, 4, 8, 16, 20, 32, 64], format: String, validate: positiveInt('Batch size', 4096) },
   {
-    kind: 'number', key: 'lr', title: 'Learning rate (Adam)', options: [1e-2, 1e-3, 3e-4, 1e-4, 3e-5, 1e-5], format: formatLr,
+    kind: 'number', key: 'lr', title: 'Learning rate (Adam)', options: [1e-2, 1e-3, 5e-4, 3e-4, 1e-4, 3e-5, 1e-5], format: formatLr,
     validate: (n) => (Number.isFinite(n) && n > 0 && n < 10 ? undefined : 'The learning rate must be a positive number such as 1e-4.'),
   },
   {

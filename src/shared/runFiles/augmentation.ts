@@ -17,13 +17,13 @@ export const presetNameSchema = z.enum(PRESET_NAMES);
 export interface PresetDefaults { lr: number; scheduler: 'step' | 'onecycle'; labelSmoothing?: number; weightDecay?: number }
 export const PRESET_DEFAULTS: Record<PresetName, PresetDefaults> = {
   reference: { lr: 1e-4, scheduler: 'step' },
-  recommended: { lr: 1e-3, scheduler: 'onecycle', labelSmoothing: 0.1, weightDecay: 0.05 },
+  recommended: { lr: 5e-4, scheduler: 'onecycle', labelSmoothing: 0.1, weightDecay: 0.05 },
 };
 
 /** One line per preset, for pickers and help. */
 export const PRESET_DESCRIPTIONS: Record<PresetName, string> = {
   reference: "The reference study's recipe: horizontal flip only; Adam 1e-4, divided by 10 every 3 epochs",
-  recommended: 'Flip, rotation ±10°, zoom up to 1.15, brightness/contrast/gamma jitter (fastai-style); one-cycle at 1e-3, label smoothing 0.1, AdamW weight decay 0.05',
+  recommended: 'Flip, rotation ±10°, zoom up to 1.15, brightness/contrast/gamma jitter (fastai-style); one-cycle at 5e-4, label smoothing 0.1, AdamW weight decay 0.05',
 };
 
 export const TRANSFORM_NAMES = ['hflip', 'rotate', 'zoom', 'brightness', 'contrast', 'gamma'] as const;

@@ -149,14 +149,18 @@ export async function checkCheckpointCopy(dir: string, which: CheckpointName, fs
     if (typeof state === 'string') return { complete: false, reason: state };
     const optimizer = await read(RUN_FILES.optimizer, parseOptimizerFile);
     if (typeof optimizer === 'string') return { complete: false, reason: optimizer };
-    const size = await fs.size(fs.join(dir, RUN_FILES.optimizerWeights));
-    let expected: number;
-    try {
-      expected = weightsBytes(optimizer.specs);
-    } catch (e) {
-      return { complete: false, reason: (e as Error).message };
+    const binaries = [{ name: RUN_FILES.optimizerWeights, specs: optimizer.specs },
+      ...(state.averaging ? [{ name: RUN_FILES.trainingWeights, specs: state.averaging.specs }] : [])];
+    for (const { name, specs } of binaries) {
+      const size = await fs.size(fs.join(dir, name));
+      let expected: number;
+      try {
+        expected = weightsBytes(specs);
+      } catch (e) {
+        return { complete: false, reason: (e as Error).message };
+      }
+      if (size !== expected) return { complete: false, reason: `${name} has ${size ?? 'no'} bytes, ${expected} expected` };
     }
-    if (size !== expected) return { complete: false, reason: `${RUN_FILES.optimizerWeights} has ${size ?? 'no'} bytes, ${expected} expected` };
   }
   return { complete: true, meta };
 }

@@ -40,6 +40,8 @@ export const RUN_FILES = {
   trainer: 'trainer.json',
   optimizer: 'optimizer.json',
   optimizerWeights: 'optimizer.bin',
+  /** In checkpoints/last of a run with weight averaging: the (not averaged) weights training continues from. */
+  trainingWeights: 'training-weights.bin',
 } as const;
 
 /** `yyyymmdd-hhmmss` in UTC. */

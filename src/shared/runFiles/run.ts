@@ -39,6 +39,11 @@ export const trainConfigSchema = z.object({
   labelSmoothing: z.number().optional(),
   /** Decoupled weight decay (AdamW, as torch and fastai) on conv and dense kernels, not on biases or BatchNorm; absent = 0. */
   weightDecay: z.number().optional(),
+  /**
+   * Exponential moving average of the weights, BatchNorm statistics included (torch's AveragedModel with
+   * get_ema_multi_avg_fn(decay), use_buffers=True): validation and the checkpoints hold the average; absent = off.
+   */
+  emaDecay: z.number().optional(),
   /** Early-stopping patience in epochs; 0 or absent = off. */
   earlyStop: z.number().optional(),
   /** The training preset (augmentations; its defaults for lr and schedule); absent in runs from before presets: 'reference'. */

@@ -266,7 +266,7 @@ export function setupRows(run: TrainingRunView | undefined): SetupRow[] {
   return [
     { label: 'Architecture', value: `${c.arch}${c.widthMultiplier ? ` ×${c.widthMultiplier}` : ''} · ${count(s.trainableParams)} trainable parameters` },
     { label: 'Pretrained weights', value: `${weights}${c.freezeBackbone ? ' · backbone frozen' : ''}`, ...(c.pretrained && c.pretrained !== 'imagenet' ? { title: c.pretrained } : {}) },
-    { label: 'Optimiser', value: `${c.weightDecay ? `AdamW (weight decay ${c.weightDecay})` : 'Adam'}, lr ${formatLr(c.lr)}${c.labelSmoothing ? ` · label smoothing ${c.labelSmoothing}` : ''}` },
+    { label: 'Optimiser', value: `${c.weightDecay ? `AdamW (weight decay ${c.weightDecay})` : 'Adam'}, lr ${formatLr(c.lr)}${c.labelSmoothing ? ` · label smoothing ${c.labelSmoothing}` : ''}${c.emaDecay ? ` · weight EMA ${c.emaDecay}` : ''}` },
     { label: 'Batch', value: s.microBatch < c.batchSize ? `${c.batchSize} (micro-batches of ${s.microBatch})` : String(c.batchSize) },
     { label: 'Sampler', value: c.sampler === 'weighted' ? 'weighted (1 / class count)' : 'shuffle (each image once)' },
     { label: 'Schedule', value: (SCHEDULE_TEXT[c.scheduler] ?? (() => c.scheduler))(c) },

@@ -23,7 +23,8 @@ export function recipeText(r: ComparedRun): string {
   };
   const optimiser = c.weightDecay ? `AdamW (lr ${c.lr}, weight decay ${c.weightDecay})` : `Adam (lr ${c.lr})`;
   const loss = c.labelSmoothing ? `cross-entropy with label smoothing ${c.labelSmoothing}` : 'cross-entropy';
-  return `${optimiser}, ${loss}, batch ${c.batchSize}, ${c.epochs} epochs${c.earlyStop ? ` (early stopping after ${c.earlyStop} without improvement)` : ''}, ${schedules[c.scheduler]}, ` +
+  const averaged = c.emaDecay ? `, validated and kept as an exponential moving average of the weights (decay ${c.emaDecay} per step)` : '';
+  return `${optimiser}, ${loss}${averaged}, batch ${c.batchSize}, ${c.epochs} epochs${c.earlyStop ? ` (early stopping after ${c.earlyStop} without improvement)` : ''}, ${schedules[c.scheduler]}, ` +
     `${c.sampler === 'weighted' ? 'class-weighted random sampling' : 'shuffled epochs'}, augmentation: ${r.info.augmentation ? augmentationText(r.info.augmentation.transforms) : 'horizontal flip (p 0.5)'}, ${c.imageSize}×${c.imageSize} px inputs (${r.info.model.normalization} normalisation), ${c.freezeBackbone ? 'backbone frozen' : 'all layers trained'}`;
 }
 

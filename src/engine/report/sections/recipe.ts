@@ -21,6 +21,7 @@ const SETTINGS: { name: string; get: (info: RunInfo) => string | undefined }[] =
   { name: 'learning rate (Adam)', get: (i) => formatLr(i.config.lr) },
   { name: 'weight decay (AdamW)', get: (i) => String(i.config.weightDecay ?? 0) },
   { name: 'label smoothing', get: (i) => String(i.config.labelSmoothing ?? 0) },
+  { name: 'weight averaging (EMA decay per step)', get: (i) => (i.config.emaDecay ? String(i.config.emaDecay) : 'off') },
   ...setting('scheduler', 'schedule'),
   ...setting('stepSize', 'step size (epochs)'),
   ...setting('gamma', 'gamma'),

@@ -3,6 +3,7 @@ import type { EpochRecord, JobEventSink, TrainConfig } from '../../../shared/eng
 import type { TrainerState } from '../../run/checkpoint';
 import type { RunStore } from '../../run/runStore';
 import type { Predictions } from '../../predict/predict';
+import type { WeightAverage } from '../weightAverage';
 
 /**
  * What the epoch loop shares with its callbacks (Keras: the model and params a Callback is given).
@@ -17,6 +18,8 @@ export interface TrainContext {
   readonly batchesPerEpoch: number;
   readonly valSize: number;
   readonly emit: JobEventSink;
+  /** Weight averaging (config.emaDecay): at epoch end the model holds the average, validated and checkpointed. */
+  readonly averaging?: WeightAverage;
   log(message: string, level?: 'info' | 'warn'): void;
   state: TrainerState;
   stopTraining: boolean;
