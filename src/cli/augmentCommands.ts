@@ -25,10 +25,12 @@ const presetList = (v: string) => v.split(',').map((t) => {
   return p as PresetName;
 });
 
-/** One architecture: lr-find and tune train one model at a time. */
-function oneArch(o: Record<string, unknown>): void {
+/** One architecture: lr-find and tune train one model at a time; only tune takes several seeds (each candidate once per seed). */
+function oneArch(o: Record<string, unknown>, seedsAllowed = false): void {
   if (Array.isArray(o.arch) && o.arch.length > 1) throw new UsageError('Name one architecture (--arch): the LR finder and tune train one at a time.');
-  if (o.seeds !== undefined) throw new UsageError('--seeds makes a training queue; use --seed here.');
+  if (o.seeds !== undefined && !seedsAllowed) throw new UsageError('--seeds makes a training queue; use --seed here.');
+  if (o.seeds !== undefined && o.seed !== undefined) throw new UsageError('Give --seed or --seeds, not both.');
+  if (o.folds !== undefined) throw new UsageError('--folds makes a cross-validation queue; it has no place here.');
 }
 
 export function addAugmentCommands(program: Command, train: Command, run: Run, output: Output): void {
@@ -68,20 +70,20 @@ export function addAugmentCommands(program: Command, train: Command, run: Run, o
     });
 
   addTrainOptionsOf(train, program.command('tune <dataset>'))
-    .description('model selection on the validation split: one run per preset × learning rate on one split; the best on validation is evaluated on the test split, once')
+    .description('model selection on the validation split: one run per preset × learning rate (× seed, with --seeds: ranked by the mean) on one split; the best on validation is evaluated on the test split, once')
     .option('--presets <list>', `presets to compare, comma-separated (${PRESET_NAMES.join(', ')})`, presetList, [...PRESET_NAMES])
     .requiredOption('--lrs <list>', 'learning rates to compare, comma-separated (e.g. 1e-4,3e-4)', lrList)
     .addOption(new Option('--select <criterion>', 'ranking on the validation split: macro-F1 (ties: lower loss) or loss').choices(TUNE_CRITERIA).default('val-macro-f1'))
     .option('--tta', "also score each candidate with test-time augmentation (its preset's views) on validation: using it or not becomes part of the choice")
     .option('--out <dir>', 'folder of the candidates and tune.json (default .cxr-lab/tune/<time>-<arch>)')
     .action(async (dataset: string, o: Record<string, unknown>) => {
-      oneArch(o);
+      oneArch(o, true);
       if (o.preset !== undefined || o.lr !== undefined) throw new UsageError('tune compares --presets and --lrs; leave out --preset and --lr.');
       const config = trainConfigFromOptions(o);
       const presets = o.presets as PresetName[], lrs = o.lrs as number[];
       for (const preset of presets) for (const lr of lrs) checkTrainConfig({ ...config, preset, lr });
       if (new Set(presets).size * new Set(lrs).size < 2) throw new UsageError('tune compares at least two candidates: give two presets or two learning rates.');
       mustExist(dataset, 'folder');
-      output('tune', await run({ type: 'tune', id: 0, dataset, config, presets, lrs, criterion: o.select as TuneCriterion, tta: o.tta === true, outDir: o.out as string | undefined }));
+      output('tune', await run({ type: 'tune', id: 0, dataset, config, presets, lrs, criterion: o.select as TuneCriterion, tta: o.tta === true, seeds: o.seeds as number[] | undefined, outDir: o.out as string | undefined }));
     });
 }

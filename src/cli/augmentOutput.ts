@@ -37,13 +37,16 @@ export function formatTune(r: TuneResult): string {
     `${num(loss, (x) => x.toFixed(3)).padStart(8)} ${num(acc, (x) => formatPercent(x)).padStart(7)} ${num(f1, (x) => x.toFixed(3)).padStart(12)}`;
   const won = (c: TuneResult['candidates'][number], tta: boolean) => (c.name === r.winner && (r.winnerTta ?? false) === tta ? '  ← winner' : '');
   return [
-    `tune ${r.tuneDir}: ${r.candidates.length} candidates on one split${r.tta ? ', each with and without test-time augmentation' : ''}, ranked by ${r.criterion === 'val-loss' ? 'validation loss' : 'validation macro-F1 (then loss)'}`,
+    `tune ${r.tuneDir}: ${r.candidates.length} candidates on one split${r.seeds ? `, each trained with seeds ${r.seeds.join(', ')} and ranked by its mean` : ''}${r.tta ? ', each with and without test-time augmentation' : ''}, ranked by ${r.criterion === 'val-loss' ? 'validation loss' : 'validation macro-F1 (then loss)'}`,
     `  ${'candidate'.padEnd(w)} ${'status'.padEnd(9)} ${'best epoch'.padStart(10)} ${'val loss'.padStart(8)} ${'val acc'.padStart(7)} ${'val macro-F1'.padStart(12)}`,
     ...r.candidates.flatMap((c) => [
       `  ${c.name.padEnd(w)} ${c.status.padEnd(9)} ${num(c.bestEpoch, String).padStart(10)} ${scores(c.valLoss, c.valAccuracy, c.valMacroF1)}${won(c, false)}${c.reason ? `  (${c.reason})` : ''}`,
       ...(c.valTta ? [`  ${'  with TTA'.padEnd(w)} ${''.padEnd(9)} ${''.padStart(10)} ${scores(c.valTta.loss, c.valTta.accuracy, c.valTta.macroF1)}${won(c, true)}`] : []),
+      ...(c.runs ?? []).map((s) => `  ${`  seed ${s.seed}`.padEnd(w)} ${s.status.padEnd(9)} ${num(s.bestEpoch, String).padStart(10)} ${scores(s.valLoss, s.valAccuracy, s.valMacroF1)}` +
+        `${s.valTta ? `  TTA macro-F1 ${s.valTta.macroF1.toFixed(3)}` : ''}${s.reason ? `  (${s.reason})` : ''}`),
     ]),
-    ...(r.test ? [`  winner ${r.winner}${r.test.tta ? ' with TTA' : ''} on the test split (its only use): accuracy ${formatPercent(r.test.accuracy)}, macro-F1 ${r.test.macroF1.toFixed(3)} (${r.test.evalFile})`] : []),
+    ...(r.test ? [`  winner ${r.winner}${r.test.tta ? ' with TTA' : ''} on the test split (its only use): ${r.test.runs ? 'mean ' : ''}accuracy ${formatPercent(r.test.accuracy)}, macro-F1 ${r.test.macroF1.toFixed(3)} ` +
+      `(${r.test.runs ? r.test.runs.map((t) => `seed ${t.seed} ${t.macroF1.toFixed(3)}`).join(', ') : r.test.evalFile})`] : []),
     `  ${r.jsonPath}`,
   ].join('\n');
 }

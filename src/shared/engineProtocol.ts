@@ -139,7 +139,7 @@ export type { SamplesResult } from './samples';
  * Model selection on the validation split (src/engine/jobs/tune.ts): one run per preset × learning rate with `config`, all on
  * one split; the best by `criterion` on validation is evaluated on the test split, once. outDir: default `.cxr-lab/tune/<time>-<arch>`.
  */
-export interface TuneRequest { type: 'tune'; id: number; dataset: string; config: Partial<TrainConfig>; presets: PresetName[]; lrs: number[]; criterion?: TuneCriterion; tta?: boolean; outDir?: string }
+export interface TuneRequest { type: 'tune'; id: number; dataset: string; config: Partial<TrainConfig>; presets: PresetName[]; lrs: number[]; criterion?: TuneCriterion; tta?: boolean; seeds?: number[]; outDir?: string }
 export type TuneResult = TuneFile & { tuneDir: string; jsonPath: string };
 /**
  * The Slurm executor (src/engine/slurm/): `submit` a training — one run, or a queue of archs × seeds, each an sbatch job

@@ -19,7 +19,7 @@ import { train } from '../../src/engine/train/trainer';
 import { evaluateRun } from '../../src/engine/jobs/evaluate';
 import { lrFind } from '../../src/engine/jobs/lrFind';
 import { sampleGrid } from '../../src/engine/jobs/samples';
-import { pickWinner, tune } from '../../src/engine/jobs/tune';
+import { aggregateRuns, pickWinner, tune } from '../../src/engine/jobs/tune';
 import { lrFinderLr } from '../../src/engine/train/lrFinder';
 import { oneCycleLr } from '../../src/engine/train/schedule';
 import { PRESETS } from '../../src/engine/dataset/augment/presets';
@@ -142,6 +142,46 @@ test('tune: candidates compared on validation only (with and without TTA); the w
     assert.deepEqual(testFiles, c.name === file.winner ? [choice.tta ? 'test-tta.json' : 'test.json'] : [], `${c.name}: test evaluated only for the winner`);
   }
   assert.ok(file.test && file.test.macroF1 >= 0);
+});
+
+test('tune --seeds: each candidate trained once per seed on one split, ranked by its mean validation scores; every run of the winner tested once', async () => {
+  const outDir = path.join(tmp, 'tune-seeds');
+  const r = await tune({ dataset: data, config: { ...base, arch: 'tiny-pos' }, presets: ['reference', 'recommended'], lrs: [1e-3], seeds: [4, 5], outDir, emit });
+  assert.equal(r.status, 'completed');
+  const file = parseTuneFile(await fs.readFile(r.jsonPath, 'utf8'), r.jsonPath);
+  assert.deepEqual(file.seeds, [4, 5]);
+  assert.equal(file.config.splitSeed, 4, 'one split for every run: the first seed\'s');
+  const splits = new Set<string>();
+  for (const c of file.candidates) {
+    assert.deepEqual(c.runs?.map((x) => [x.seed, x.runDir, x.status]), [[4, `${c.name}/seed4`, 'completed'], [5, `${c.name}/seed5`, 'completed']]);
+    const f1s = [];
+    for (const run of c.runs!) {
+      const info = parseRunInfo(await fs.readFile(path.join(outDir, run.runDir, 'run.json'), 'utf8'), 'run.json');
+      assert.equal(info.config.seed, run.seed);
+      splits.add(await fs.readFile(path.join(outDir, run.runDir, 'split.json'), 'utf8'));
+      const val = parseEvalFile(await fs.readFile(path.join(outDir, run.runDir, 'eval', 'val.json'), 'utf8'), 'val.json');
+      assert.equal(run.valMacroF1, val.macro.f1);
+      f1s.push(val.macro.f1);
+      const tested = existsSync(path.join(outDir, run.runDir, 'eval', 'test.json'));
+      assert.equal(tested, c.name === file.winner, `${run.runDir}: test evaluated only for the winner's runs`);
+    }
+    assert.ok(Math.abs(c.valMacroF1! - (f1s[0] + f1s[1]) / 2) < 1e-12, `${c.name}: ranked by the mean`);
+  }
+  assert.equal(splits.size, 1, 'all runs share one split');
+  assert.equal(file.winner, pickWinner(file.candidates, 'val-macro-f1')!.candidate.name);
+  assert.deepEqual(file.test?.runs?.map((t) => t.seed), [4, 5]);
+  assert.ok(Math.abs(file.test!.macroF1 - (file.test!.runs![0].macroF1 + file.test!.runs![1].macroF1) / 2) < 1e-12);
+});
+
+test('aggregateRuns: completed only when every seed is; the means of their scores; a failure or cancellation named', () => {
+  const run = (seed: number, f1: number, tta?: number) => ({ seed, runDir: `c/seed${seed}`, status: 'completed' as const, bestEpoch: 2, valLoss: f1 / 2, valAccuracy: f1, valMacroF1: f1,
+    ...(tta === undefined ? {} : { valTta: { loss: 0.1, accuracy: tta, macroF1: tta } }) });
+  assert.deepEqual(aggregateRuns([run(1, 0.5), run(2, 1)]), { status: 'completed', valLoss: 0.375, valAccuracy: 0.75, valMacroF1: 0.75 });
+  assert.deepEqual(aggregateRuns([run(1, 0.5, 0.5), run(2, 1, 0.75)]).valTta, { loss: 0.1, accuracy: 0.625, macroF1: 0.625 });
+  assert.equal(aggregateRuns([run(1, 0.8, 0.6), run(2, 0.9)]).valTta, undefined, 'TTA only when every seed has it');
+  assert.deepEqual(aggregateRuns([run(1, 0.8), { seed: 2, runDir: 'c/seed2', status: 'failed', reason: 'disk full' }]), { status: 'failed', reason: 'seed 2: disk full' });
+  assert.deepEqual(aggregateRuns([run(1, 0.8), { seed: 2, runDir: 'c/seed2', status: 'queued' }]), { status: 'running' });
+  assert.deepEqual(aggregateRuns([run(1, 0.8), { seed: 2, runDir: 'c/seed2', status: 'cancelled' }]), { status: 'cancelled' });
 });
 
 test('pickWinner: highest validation macro-F1, ties broken by the lower loss; or the loss alone; TTA as a second choice per candidate', () => {

@@ -38,6 +38,9 @@ test('usage errors of the new options exit 2 naming the flag, before any scan', 
     [['lr-find', data, '--num-it', '3'], /--num-it/],
     [['lr-find', data, '--start-lr', '1', '--end-lr', '0.1'], /--end-lr/],
     [['lr-find', data, '--arch', 'resnet18,vgg16'], /one architecture/],
+    [['lr-find', data, '--seeds', '1,2'], /--seeds makes a training queue/],
+    [['lr-find', data, '--folds', '3'], /--folds makes a cross-validation queue/],
+    [['tune', data, '--lrs', '1e-3,3e-3', '--seeds', '1,2', '--seed', '3'], /--seed or --seeds, not both/],
     [['samples', nowhere], /not found/],
     [['train', data, '--label-smoothing', '1'], /--label-smoothing must be in \[0, 1\)/],
     [['train', data, '--weight-decay=-0.01'], /--weight-decay must be 0 or more/],
@@ -78,4 +81,22 @@ test('formatTune: with --tta each candidate gets a "with TTA" line and the winne
   assert.match(arrows[0], /with TTA .*0\.950/);
   assert.equal(lines.indexOf(arrows[0]), lines.findIndex((l) => l.includes('recommended-lr1e-3 ')) + 1, 'the TTA line right under its candidate');
   assert.match(text, /winner recommended-lr1e-3 with TTA on the test split \(its only use\): accuracy 93\.0\s?%, macro-F1 0\.930/);
+});
+
+test('formatTune with --seeds: each candidate\'s mean, a line per seed under it, and the winner\'s test mean with each seed\'s', () => {
+  const seedRun = (seed: number, f1: number) => ({ seed, runDir: `recommended-lr5e-4/seed${seed}`, status: 'completed' as const, bestEpoch: 20 + seed, valLoss: 0.2, valAccuracy: f1, valMacroF1: f1 });
+  const text = formatTune({ format: 1, createdAt: '', updatedAt: '', status: 'completed', dataset: '/d', config: {}, criterion: 'val-macro-f1', seeds: [1, 2],
+    candidates: [{ name: 'recommended-lr5e-4', preset: 'recommended', lr: 5e-4, runDir: 'recommended-lr5e-4', status: 'completed', valLoss: 0.2, valAccuracy: 0.95, valMacroF1: 0.95, runs: [seedRun(1, 0.94), seedRun(2, 0.96)] },
+      { name: 'recommended-lr1e-3', preset: 'recommended', lr: 1e-3, runDir: 'recommended-lr1e-3', status: 'failed', reason: 'seed 2: out of memory' }],
+    winner: 'recommended-lr5e-4',
+    test: { accuracy: 0.945, macroF1: 0.945, evalFile: 'recommended-lr5e-4/seed1/eval/test.json', runs: [{ seed: 1, accuracy: 0.94, macroF1: 0.94, evalFile: 'a' }, { seed: 2, accuracy: 0.95, macroF1: 0.95, evalFile: 'b' }] },
+    tuneDir: '/t', jsonPath: '/t/tune.json' });
+  const lines = text.split('\n');
+  assert.match(lines[0], /each trained with seeds 1, 2 and ranked by its mean/);
+  const at = lines.findIndex((l) => l.includes('recommended-lr5e-4 '));
+  assert.match(lines[at], /0\.950\s+← winner/);
+  assert.match(lines[at + 1], /seed 1\s+completed\s+21 .*0\.940$/);
+  assert.match(lines[at + 2], /seed 2\s+completed\s+22 .*0\.960$/);
+  assert.match(text, /recommended-lr1e-3\s+failed .*\(seed 2: out of memory\)/);
+  assert.match(text, /on the test split \(its only use\): mean accuracy 94\.5\s?%, macro-F1 0\.945 \(seed 1 0\.940, seed 2 0\.950\)/);
 });
