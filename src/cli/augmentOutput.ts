@@ -37,7 +37,7 @@ export function formatTune(r: TuneResult): string {
     `${num(loss, (x) => x.toFixed(3)).padStart(8)} ${num(acc, (x) => formatPercent(x)).padStart(7)} ${num(f1, (x) => x.toFixed(3)).padStart(12)}`;
   const won = (c: TuneResult['candidates'][number], tta: boolean) => (c.name === r.winner && (r.winnerTta ?? false) === tta ? '  ← winner' : '');
   return [
-    `tune ${r.tuneDir}: ${r.candidates.length} candidates on one split${r.seeds ? `, each trained with seeds ${r.seeds.join(', ')} and ranked by its mean` : ''}${r.tta ? ', each with and without test-time augmentation' : ''}, ranked by ${r.criterion === 'val-loss' ? 'validation loss' : 'validation macro-F1 (then loss)'}`,
+    `tune ${r.tuneDir}: ${r.candidates.length} candidates on one split${r.seeds ? `, each trained with seeds ${r.seeds.join(', ')} (scored by the mean)` : ''}${r.tta ? ', each with and without test-time augmentation' : ''}, ranked by ${r.criterion === 'val-loss' ? 'validation loss' : 'validation macro-F1 (then loss)'}`,
     `  ${'candidate'.padEnd(w)} ${'status'.padEnd(9)} ${'best epoch'.padStart(10)} ${'val loss'.padStart(8)} ${'val acc'.padStart(7)} ${'val macro-F1'.padStart(12)}`,
     ...r.candidates.flatMap((c) => [
       `  ${c.name.padEnd(w)} ${c.status.padEnd(9)} ${num(c.bestEpoch, String).padStart(10)} ${scores(c.valLoss, c.valAccuracy, c.valMacroF1)}${won(c, false)}${c.reason ? `  (${c.reason})` : ''}`,

@@ -92,7 +92,7 @@ test('formatTune with --seeds: each candidate\'s mean, a line per seed under it,
     test: { accuracy: 0.945, macroF1: 0.945, evalFile: 'recommended-lr5e-4/seed1/eval/test.json', runs: [{ seed: 1, accuracy: 0.94, macroF1: 0.94, evalFile: 'a' }, { seed: 2, accuracy: 0.95, macroF1: 0.95, evalFile: 'b' }] },
     tuneDir: '/t', jsonPath: '/t/tune.json' });
   const lines = text.split('\n');
-  assert.match(lines[0], /each trained with seeds 1, 2 and ranked by its mean/);
+  assert.match(lines[0], /each trained with seeds 1, 2 \(scored by the mean\)/);
   const at = lines.findIndex((l) => l.includes('recommended-lr5e-4 '));
   assert.match(lines[at], /0\.950\s+← winner/);
   assert.match(lines[at + 1], /seed 1\s+completed\s+21 .*0\.940$/);
