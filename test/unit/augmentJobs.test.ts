@@ -5,7 +5,7 @@
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -146,8 +146,19 @@ test('tune: candidates compared on validation only (with and without TTA); the w
 
 test('tune --seeds: each candidate trained once per seed on one split, ranked by its mean validation scores; every run of the winner tested once', async () => {
   const outDir = path.join(tmp, 'tune-seeds');
-  const r = await tune({ dataset: data, config: { ...base, arch: 'tiny-pos' }, presets: ['reference', 'recommended'], lrs: [1e-3], seeds: [4, 5], outDir, emit });
+  const whileTraining: string[] = [];
+  const watch = (e: JobEvent) => {
+    emit(e);
+    if (e.type !== 'epoch-end') return;
+    const now = parseTuneFile(readFileSync(path.join(outDir, 'tune.json'), 'utf8'), 'tune.json');
+    whileTraining.push(now.candidates.map((c) => `${c.status}(${c.runs!.map((x) => x.status).join(',')})`).join(' '));
+  };
+  const r = await tune({ dataset: data, config: { ...base, arch: 'tiny-pos' }, presets: ['reference', 'recommended'], lrs: [1e-3], seeds: [4, 5], outDir, emit: watch });
   assert.equal(r.status, 'completed');
+  assert.deepEqual([...new Set(whileTraining)], [
+    'running(running,queued) queued(queued,queued)', 'running(completed,running) queued(queued,queued)',
+    'completed(completed,completed) running(running,queued)', 'completed(completed,completed) running(completed,running)',
+  ], 'tune.json says which candidate and seed is training');
   const file = parseTuneFile(await fs.readFile(r.jsonPath, 'utf8'), r.jsonPath);
   assert.deepEqual(file.seeds, [4, 5]);
   assert.equal(file.config.splitSeed, 4, 'one split for every run: the first seed\'s');

@@ -128,6 +128,7 @@ export async function tune(o: TuneOptions): Promise<TuneResult> {
       await trainAndScore(c, config);
       continue;
     }
+    c.status = 'running';
     for (const r of c.runs) {
       if (o.signal?.aborted) break;
       log(` seed ${r.seed} → ${path.join(dir, r.runDir)}`);
