@@ -135,8 +135,9 @@ export async function tune(o: TuneOptions): Promise<TuneResult> {
       await trainAndScore(r, { ...config, seed: r.seed });
       Object.assign(c, aggregateRuns(c.runs));
     }
-    Object.assign(c, aggregateRuns(c.runs));
-    if (c.status === 'completed') log(`  mean of ${c.runs.length} seeds: macro-F1 ${c.valMacroF1?.toFixed(3)}, loss ${c.valLoss?.toFixed(3)}${c.valTta ? `; with TTA ${c.valTta.macroF1.toFixed(3)}` : ''}`);
+    const means = aggregateRuns(c.runs);
+    Object.assign(c, means);
+    if (means.status === 'completed') log(`  mean of ${c.runs.length} seeds: macro-F1 ${means.valMacroF1?.toFixed(3)}, loss ${means.valLoss?.toFixed(3)}${means.valTta ? `; with TTA ${means.valTta.macroF1.toFixed(3)}` : ''}`);
     await save();
   }
   if (o.signal?.aborted) {
